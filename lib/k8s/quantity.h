@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/*
+ * resource.Quantity parsing (k8s.io/apimachinery/pkg/api/resource).
+ *
+ * Grammar: <signedNumber><suffix>; number = [+-]digits[.digits] or [+-].digits; suffix = "" | decimal SI
+ * (n u m k M G T P E) | binary (Ki Mi Gi Ti Pi Ei) | exponent (e|E)[+-]digits. Values are rounded up
+ * (towards +infinity) to the unit asked for, as upstream's MilliValue()/Value() do.
+ */
+
+#include <stdint.h>
+
+/* Value in milli-units (e.g. "100m" → 100, "1" → 1000, "1Ki" → 1024000). -EINVAL bad syntax, -ERANGE overflow. */
+int k8s_quantity_parse(const char *s, int64_t *ret_milli);
+/* Non-negative value rounded up to an integer (e.g. "1Gi" → 1073741824, "0.5" → 1).
+ * -EINVAL bad syntax or negative, -ERANGE overflow. */
+int k8s_quantity_parse_bytes(const char *s, uint64_t *ret);
+/* Integer value rounded up (like Quantity.Value()), may be negative. */
+int k8s_quantity_parse_value(const char *s, int64_t *ret);
