@@ -10,7 +10,8 @@
  *
  * Ownership: json_get() returns a borrowed reference. json_set() takes ownership of val, also on failure.
  * Parse functions return a new reference in *ret and, on failure, an allocated message in *ret_error
- * (if ret_error is non-NULL) suitable for a 400 Status; *ret is not touched on failure.
+ * (if ret_error is non-NULL) suitable for a 400 Status; *ret is not touched on failure. Note json-c
+ * represents JSON null as a NULL json_object*: a successful parse of "null" stores NULL in *ret.
  */
 
 #include <json-c/json.h>
