@@ -56,7 +56,7 @@ json_object *k8s_status_new(int code, const char *reason, const char *message);
 /* The HTTP code recorded in a Status ("code"), or 500 if st is NULL or lacks one. */
 int k8s_status_code(json_object *st);
 
-/* Set details.{name,group,kind,uid}; NULL arguments are left out (group "" is kept, like upstream). */
+/* Set details.{name,group,kind,uid}; NULL or "" arguments are left out (Go's omitempty). */
 void k8s_status_set_details(json_object *st, const char *name, const char *group, const char *kind, const char *uid);
 
 /* Append {"reason":…,"message":…,"field":…} to details.causes (NULL parts left out). */
