@@ -420,7 +420,8 @@ int label_selector_parse(const char *s, LabelSelector **ret, char **ret_error) {
                         lex_next(&l);
                 }
 
-        qsort(sel->reqs, sel->n_reqs, sizeof(LabelRequirement), cmp_req);
+        if (sel->n_reqs > 1)
+                qsort(sel->reqs, sel->n_reqs, sizeof(LabelRequirement), cmp_req);
         *ret = TAKE_PTR(sel);
         return 0;
 }
@@ -538,13 +539,14 @@ int label_selector_from_json(json_object *j, LabelSelector **ret, char **ret_err
                 }
         }
 
-        qsort(sel->reqs, sel->n_reqs, sizeof(LabelRequirement), cmp_req);
+        if (sel->n_reqs > 1)
+                qsort(sel->reqs, sel->n_reqs, sizeof(LabelRequirement), cmp_req);
         *ret = TAKE_PTR(sel);
         return 0;
 }
 
 static bool has_value(const LabelRequirement *r, const char *v) {
-        return bsearch(&v, r->values, r->n_values, sizeof(char *), cmp_str) != NULL;
+        return r->n_values > 0 && bsearch(&v, r->values, r->n_values, sizeof(char *), cmp_str) != NULL;
 }
 
 static bool requirement_matches(const LabelRequirement *r, json_object *labels) {
