@@ -41,6 +41,9 @@ static inline void http_server_freep(HttpServer **s) {
                 http_server_free(*s);
 }
 unsigned http_server_n_connections(HttpServer *s);
+/* Lower the limits of kshim-limits.h for this server (tests); values above the limit are clamped. */
+void http_server_set_max_connections(HttpServer *s, unsigned n);
+void http_server_set_idle_timeout(HttpServer *s, uint64_t usec);
 
 /* ---- request accessors (all strings NUL-terminated, owned by the request) ---- */
 const char *http_request_method(HttpRequest *r);       /* "GET", "POST", ... */
