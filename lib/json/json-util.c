@@ -153,6 +153,44 @@ static int set_error(char **ret_error, int r, const char *format, ...) {
         return r;
 }
 
+/* Whether a syntactically valid JSON number fits: integers in int64, other numbers finite as a double. */
+static bool json_number_in_range(const char *p, size_t len, bool integral) {
+        char buf[64];
+
+        if (integral) {
+                bool neg = *p == '-';
+                const char *d = p + neg;
+                size_t nd = len - neg;
+                const char *limit = neg ? "9223372036854775808" : "9223372036854775807";
+
+                if (nd != 19)
+                        return nd < 19;
+                return memcmp(d, limit, 19) <= 0;
+        }
+
+        /* long mantissas cannot overflow by themselves; only the exponent can */
+        if (len >= sizeof buf) {
+                const char *e = memchr(p, 'e', len) ?: memchr(p, 'E', len);
+                size_t n_int = strspn(p + (*p == '-'), "0123456789");
+                long exp = 0;
+
+                if (e) {
+                        const char *q = e + 1;
+                        bool eneg = *q == '-';
+                        if (*q == '+' || *q == '-')
+                                q++;
+                        for (; q < p + len && exp < 100000; q++)
+                                exp = exp * 10 + (*q - '0');
+                        if (eneg)
+                                exp = -exp;
+                }
+                return (long) n_int + exp < 300;
+        }
+        memcpy(buf, p, len);
+        buf[len] = 0;
+        return isfinite(strtod(buf, NULL));
+}
+
 /* json-c's "strict" mode still accepts single-quoted strings, NaN/Infinity and a few other extensions, so the
  * grammar of RFC 8259 is checked here first, iteratively, with the nesting bound; json-c then only builds the
  * objects (and validates UTF-8). Returns 0, or -EINVAL/-E2BIG with *ret_offset and a static *ret_what. */
@@ -242,6 +280,10 @@ static int json_validate(const char *s, size_t n, size_t *ret_offset, const char
                                                         if (i + k >= n || !strchr("0123456789abcdefABCDEF", s[i + k]) ||
                                                             s[i + k] == 0)
                                                                 FAIL("invalid character in \\u hexadecimal character escape");
+                                                /* json-c would keep the NUL, but every C consumer reading the
+                                                 * string would see it cut short there: refuse it */
+                                                if (strneq(s + i + 1, "0000", 4))
+                                                        FAIL("\\u0000 in string literal is not supported");
                                                 i += 4;
                                         } else if (!strchr("\"\\/bfnrt", s[i]) || s[i] == 0)
                                                 FAIL("invalid character in string escape code");
@@ -253,6 +295,9 @@ static int json_validate(const char *s, size_t n, size_t *ret_offset, const char
                         continue;
                 }
                 if (c == '-' || (c >= '0' && c <= '9')) {
+                        size_t num_start = i;
+                        bool integral = true;
+
                         if (c == '-')
                                 i++;
                         if (i < n && s[i] == '0')
@@ -263,6 +308,7 @@ static int json_validate(const char *s, size_t n, size_t *ret_offset, const char
                         else
                                 FAIL("invalid character in numeric literal");
                         if (i < n && s[i] == '.') {
+                                integral = false;
                                 i++;
                                 if (!(i < n && s[i] >= '0' && s[i] <= '9'))
                                         FAIL("invalid character after decimal point in numeric literal");
@@ -270,6 +316,7 @@ static int json_validate(const char *s, size_t n, size_t *ret_offset, const char
                                         i++;
                         }
                         if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+                                integral = false;
                                 i++;
                                 if (i < n && (s[i] == '+' || s[i] == '-'))
                                         i++;
@@ -277,6 +324,12 @@ static int json_validate(const char *s, size_t n, size_t *ret_offset, const char
                                         FAIL("invalid character in exponent of numeric literal");
                                 while (i < n && s[i] >= '0' && s[i] <= '9')
                                         i++;
+                        }
+                        /* json-c saturates integers beyond int64 and turns huge floats into infinity, silently
+                         * changing the value: refuse both, like a typed Go decoder would */
+                        if (!json_number_in_range(s + num_start, i - num_start, integral)) {
+                                i = num_start;
+                                FAIL("number out of range");
                         }
                         st = depth > 0 ? S_COMMA_OR_CLOSE : S_END;
                         continue;

@@ -118,6 +118,15 @@ static void test_parse(void **state) {
         assert_int_equal(parse_err("[1,]", 4), -EINVAL);
         assert_int_equal(parse_err("{1:2}", 5), -EINVAL);
         assert_int_equal(parse_err("/* c */ 1", 9), -EINVAL);
+        assert_int_equal(parse_err("9223372036854775808", 19), -EINVAL);   /* int64 + 1 */
+        assert_int_equal(parse_err("-9223372036854775809", 20), -EINVAL);
+        assert_int_equal(parse_err("12345678901234567890123", 23), -EINVAL);
+        assert_int_equal(parse_err("1e400", 5), -EINVAL);
+        assert_int_equal(parse_err("[\"a\\u0000b\"]", 12), -EINVAL);
+        o = parse_ok("[9223372036854775807, -9223372036854775808, 1e300, 0.000000000000000000000000000000000001]");
+        assert_int_equal(json_object_get_int64(json_object_array_get_idx(o, 0)), INT64_MAX);
+        assert_int_equal(json_object_get_int64(json_object_array_get_idx(o, 1)), INT64_MIN);
+        json_object_put(o);
         o = parse_ok("[-0.5e+3, 0, -1, 1E2, \"\\u00e9\\n\\/\", {}, [], {\"k\": {\"\": null}}]");
         assert_int_equal(json_object_array_length(o), 8);
         json_object_put(o);
