@@ -36,15 +36,23 @@ static json_object *json_get_n(json_object *o, const char *path, size_t n_path) 
         for (;;) {
                 const char *dot = memchr(p, '.', (size_t) (end - p));
                 size_t l = dot ? (size_t) (dot - p) : (size_t) (end - p);
+                _cleanup_free_ char *heap = NULL;
                 json_object *child;
-                char key[l + 1];
+                char buf[128], *key = buf;
+                bool found;
 
                 if (l == 0 || !json_object_is_type(o, json_type_object))
                         return NULL;
 
+                if (l >= sizeof buf) { /* paths may come from clients: no VLA */
+                        key = heap = malloc(l + 1);
+                        if (!key)
+                                return NULL;
+                }
                 memcpy(key, p, l);
                 key[l] = 0;
-                if (!json_object_object_get_ex(o, key, &child))
+                found = json_object_object_get_ex(o, key, &child);
+                if (!found)
                         return NULL;
                 if (!dot)
                         return child;

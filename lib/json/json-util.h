@@ -40,9 +40,11 @@ bool json_get_bool(json_object *o, const char *dotted_path, bool def);
  * the path is empty/malformed, -ENOMEM. */
 int json_set(json_object *o, const char *dotted_path, json_object *val);
 
-/* Strictly parse exactly one JSON value from buf[0..len) (trailing non-whitespace is an error, embedded NUL
- * is an error), nesting bounded by KSHIM_MAX_JSON_DEPTH. Returns 0, -EINVAL (syntax; *ret_error set),
- * -E2BIG (too deep; *ret_error set), -ENOMEM. */
+/* Strictly parse exactly one JSON value (RFC 8259) from buf[0..len): trailing non-whitespace, a NUL byte,
+ * invalid UTF-8, "\u0000" inside strings (C readers would see the string cut short), integers outside int64
+ * and non-finite numbers (json-c would silently saturate them) are all errors; nesting is bounded by
+ * KSHIM_MAX_JSON_DEPTH. Duplicate keys: the last one wins. Returns 0, -EINVAL (syntax; *ret_error set),
+ * -E2BIG (too deep or too large; *ret_error set), -ENOMEM. */
 int json_parse(const char *buf, size_t len, json_object **ret, char **ret_error);
 
 /* Convert one YAML document to JSON (libyaml). Plain scalars are typed YAML-1.1-ish like Kubernetes'

@@ -52,6 +52,18 @@ static void test_get(void **state) {
         assert_false(json_get_bool(o, "metadata.gen", false));
         assert_true(json_get_bool(o, "nope", true));
         assert_null(json_get(o, "n"));
+
+        /* a path component longer than the on-stack buffer */
+        {
+                char path[2 + 300 + 1];
+                memcpy(path, "a.", 2);
+                memset(path + 2, 'k', 300);
+                path[302] = 0;
+                assert_int_equal(json_set(o, path, json_object_new_string("long")), 0);
+                assert_string_equal(json_get_string(o, path), "long");
+                path[301] = 0;
+                assert_null(json_get(o, path));
+        }
 }
 
 static void test_set(void **state) {

@@ -9,8 +9,9 @@
  * `!=` and `notin` also match objects without the key. An empty string selects everything.
  * Keys are validated as label keys, values as label values; at most KSHIM_SELECTOR_MAX_TERMS terms.
  *
- * Field selector syntax: f=v, f==v, f!=v, comma = AND; in values '\' escapes ',', '=', '!' and '\'
- * (fields.EscapeValue). A missing field is treated as "".
+ * Field selector syntax: f=v, f==v, f!=v, comma = AND; in values '\' escapes ',', '=' and '\' exactly as
+ * upstream's fields.EscapeValue/UnescapeValue do ('!' needs no escape there, and "\!" is an invalid escape
+ * sequence upstream, so it is here too). Empty terms (",,") are skipped. A missing field is treated as "".
  *
  * Error messages (ret_error, allocated, may be NULL) are meant for a 400 BadRequest Status body.
  * Parse functions return 0, -EINVAL (syntax; *ret_error set), -E2BIG (too many terms; *ret_error set),
