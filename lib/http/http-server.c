@@ -836,9 +836,10 @@ static int on_header_field(http_parser *p, const char *at, size_t n) {
         HttpConnection *c = p->data;
         HttpRequest *r = c->req;
 
-        if (count_header_bytes(c, n + 4) < 0) /* ": " and CRLF count too */
-                return -1;
         if (r->in_value && header_commit(c) < 0)
+                return -1;
+        /* ": " and CRLF count too, once per field (a name may arrive in several pieces) */
+        if (count_header_bytes(c, r->field.len == 0 ? n + 4 : n) < 0)
                 return -1;
         if (buf_append(&r->field, at, n) < 0)
                 return fail(c, 500, "out of memory");
@@ -1135,6 +1136,7 @@ static void connection_process(HttpConnection *c) {
 static int on_connection_io(sd_event_source *es, int fd, uint32_t revents, void *userdata) {
         HttpConnection *c = userdata;
         size_t budget = HTTP_READ_BUDGET;
+        char chunk[HTTP_READ_CHUNK];
 
         if (revents & (EPOLLERR | EPOLLHUP)) {
                 if (!c->lingering)
@@ -1149,9 +1151,7 @@ static int on_connection_io(sd_event_source *es, int fd, uint32_t revents, void 
                         ssize_t n;
 
                         if (c->lingering) {
-                                char sink[4096];
-
-                                n = recv(fd, sink, sizeof(sink), MSG_DONTWAIT);
+                                n = recv(fd, chunk, sizeof(chunk), MSG_DONTWAIT);
                                 if (n == 0)
                                         c->read_eof = true;
                                 if (n <= 0)
@@ -1163,11 +1163,7 @@ static int on_connection_io(sd_event_source *es, int fd, uint32_t revents, void 
                         if (c->read_eof || c->close_after ||
                             (request_outstanding(c->req) && c->in.len >= HTTP_INPUT_CAP))
                                 break;
-                        if (buf_reserve(&c->in, HTTP_READ_CHUNK) < 0) {
-                                c->dead = true;
-                                break;
-                        }
-                        n = recv(fd, c->in.data + c->in.len, HTTP_READ_CHUNK, MSG_DONTWAIT);
+                        n = recv(fd, chunk, sizeof(chunk), MSG_DONTWAIT);
                         if (n < 0) {
                                 if (errno == EINTR)
                                         continue;
@@ -1181,13 +1177,18 @@ static int on_connection_io(sd_event_source *es, int fd, uint32_t revents, void 
                                 c->read_eof = true;
                                 break;
                         }
-                        c->in.len += (size_t) n;
-                        c->in.data[c->in.len] = 0;
+                        if (buf_append(&c->in, chunk, (size_t) n) < 0) {
+                                c->dead = true;
+                                break;
+                        }
                         budget -= MIN(budget, (size_t) n);
 
                         /* Parse as we go, so limits apply before much is buffered. */
                         connection_process_input(c);
                 }
+                /* Idle connections keep no input buffer. */
+                if (c->in.len == 0)
+                        buf_done(&c->in);
         }
 
         /* Peer shut down its side; with no readable data left (or not reading) that is EOF. */
@@ -1627,8 +1628,8 @@ static void request_finish(HttpRequest *r) {
                 c->close_after = true;
         c->req = NULL;
         request_free(r);
-        if (!c->close_after)
-                connection_arm_timer(c, c->server->idle_timeout_usec);
+        /* Also when closing: a client that never reads the rest of the answer is dropped eventually. */
+        connection_arm_timer(c, c->server->idle_timeout_usec);
         connection_schedule(c);
 }
 

@@ -195,6 +195,13 @@ static int handler(HttpRequest *r, void *userdata) {
                 return 0;
         }
 
+        if (streq(path, "/hdr")) {
+                const char *v = http_request_header(r, "x-test");
+                snprintf(body, sizeof(body), "<%s>", v ?: "none");
+                assert_int_equal(http_reply(r, 200, "text/plain", NULL, body, strlen(body)), 0);
+                return 0;
+        }
+
         /* /echo and everything else */
         b = http_request_body(r, &blen);
         char **all = http_request_query_all(r, "a");
@@ -919,6 +926,58 @@ static void test_expect_continue(void **state) {
         ctx_free(t);
 }
 
+static void client_misc(Ctx *t) {
+        Client *c = client_connect(t);
+        Response r;
+        char *end;
+
+        /* empty header value vs. no header */
+        request_response(t, c, "GET /hdr HTTP/1.1\r\nX-Test:\r\nHost: x\r\n\r\n");
+        request_response(t, c, "GET /hdr HTTP/1.1\r\nHost: x\r\n\r\n");
+        request_response(t, c, "GET /hdr HTTP/1.1\r\nx-tEST: a\r\nHost: x\r\nX-Test: b\r\n\r\n");
+
+        /* HEAD: a head with Content-Length and no body; the next answer follows right after */
+        client_sends(t, c, "HEAD /echo HTTP/1.1\r\nHost: x\r\n\r\nGET /hdr HTTP/1.1\r\nHost: x\r\n\r\n");
+        while (!(end = memfind(c, "\r\n\r\n")))
+                if (client_fill(c) <= 0)
+                        break;
+        if (end) {
+                logf_(t, "{head %s}", memmem(c->buf, (size_t) (end - c->buf), "Content-Length: ", 16) ? "cl" : "nocl");
+                client_consume(c, (size_t) (end - c->buf) + 4);
+        }
+        if (client_read_response(c, &r) == 0)
+                log_response(t, &r);
+        client_close(c);
+
+        /* half-close after the request: an immediate answer still arrives (it was sent before the server
+         * saw the EOF, so without "Connection: close"), then the server closes */
+        c = client_connect(t);
+        client_sends(t, c, "GET /hdr HTTP/1.1\r\nHost: x\r\n\r\n");
+        shutdown(c->fd, SHUT_WR);
+        if (client_read_response(c, &r) == 0)
+                log_response(t, &r);
+        log_eof(t, c);
+        client_close(c);
+
+        /* half-close during a deferred request counts as a disconnect */
+        c = client_connect(t);
+        client_sends(t, c, "GET /defer HTTP/1.1\r\nHost: x\r\n\r\n");
+        shutdown(c->fd, SHUT_WR);
+        log_eof(t, c);
+        client_close(c);
+}
+
+static void test_misc(void **state) {
+        Ctx *t = ctx_new();
+
+        ctx_run(t, client_misc);
+        assert_string_equal(t->log, "[200 <>][200 <none>][200 <a, b>]{head cl}[200 <none>]"
+                                    "[200 <none>]<eof><eof>");
+        assert_int_equal(t->n_aborts, 1);
+        assert_null(t->kept);
+        ctx_free(t);
+}
+
 static void client_idle(Ctx *t) {
         Client *c = client_connect(t);
         uint64_t start = mono_usec();
@@ -927,6 +986,26 @@ static void client_idle(Ctx *t) {
         log_eof(t, c); /* blocks until the server closes the idle connection */
         logf_(t, mono_usec() - start < 3 * 1000000 ? "{quick}" : "{slow}");
         client_close(c);
+}
+
+static void client_slowloris(Ctx *t) {
+        Client *c = client_connect(t);
+        uint64_t start = mono_usec();
+
+        client_sends(t, c, "GET /echo HTTP/1.1\r\nHost:");
+        log_eof(t, c);
+        logf_(t, mono_usec() - start < 3 * 1000000 ? "{quick}" : "{slow}");
+        client_close(c);
+}
+
+static void test_idle_timeout_partial_request(void **state) {
+        Ctx *t = ctx_new();
+
+        http_server_set_idle_timeout(t->server, 200 * 1000);
+        ctx_run(t, client_slowloris);
+        assert_string_equal(t->log, "<eof>{quick}");
+        assert_int_equal(t->n_requests, 0);
+        ctx_free(t);
 }
 
 static void test_idle_timeout(void **state) {
@@ -1049,6 +1128,8 @@ int main(void) {
                 cmocka_unit_test(test_bad_request),
                 cmocka_unit_test(test_expect_continue),
                 cmocka_unit_test(test_idle_timeout),
+                cmocka_unit_test(test_idle_timeout_partial_request),
+                cmocka_unit_test(test_misc),
                 cmocka_unit_test(test_max_connections),
                 cmocka_unit_test(test_listen_addresses),
                 cmocka_unit_test(test_detached),
