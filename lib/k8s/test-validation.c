@@ -251,7 +251,7 @@ static void test_object_meta(void **state) {
                 m = parse("{\"name\":\"a\",\"annotations\":{}}");
                 assert_int_equal(json_set(m, "annotations.k", json_object_new_string(big)), 0);
                 assert_int_equal(k8s_validate_object_meta(m, false, c), 1);
-                check_cause(c, 0, "FieldValueTooLong", "metadata.annotations", "Too long: must have at most 262144 bytes");
+                check_cause(c, 0, "FieldValueTooLong", "metadata.annotations", "Too long: may not be more than 262144 bytes");
                 json_object_put(c);
                 json_object_put(m);
                 /* exactly at the limit is fine */
@@ -266,6 +266,53 @@ static void test_object_meta(void **state) {
         m = c = NULL;
 }
 
+static void test_field_errors(void **state) {
+        _cleanup_(json_object_putp) json_object *c = json_object_new_array(), *st = NULL;
+        _cleanup_(json_object_putp) json_object *num = json_object_new_int(-1), *str = json_object_new_string("a\"b"),
+                                               *b = json_object_new_boolean(true), *arr = NULL;
+        static const char *const policies[] = { "Always", "OnFailure", "Never", NULL };
+
+        assert_int_equal(json_parse("[1,\"x\"]", 7, &arr, NULL), 0);
+        assert_int_equal(k8s_field_required(c, "spec.containers", NULL), 1);
+        assert_int_equal(k8s_field_required(c, "metadata.name", "name or generateName is required"), 1);
+        assert_int_equal(k8s_field_invalid(c, "spec.replicas", num, "must be greater than or equal to 0"), 1);
+        assert_int_equal(k8s_field_invalid(c, "spec.x", str, NULL), 1);
+        assert_int_equal(k8s_field_invalid(c, "spec.x", NULL, "bad"), 1);
+        assert_int_equal(k8s_field_invalid(c, "spec.x", b, "bad"), 1);
+        assert_int_equal(k8s_field_invalid(c, "spec.x", arr, "bad"), 1);
+        assert_int_equal(k8s_field_invalid_string(c, "spec.x", "tab\there", "bad"), 1);
+        assert_int_equal(k8s_field_not_supported(c, "spec.restartPolicy", "Sometimes", policies), 1);
+        assert_int_equal(k8s_field_forbidden(c, "spec.nodeName", "may not be changed"), 1);
+        assert_int_equal(k8s_field_duplicate(c, "spec.containers[1].name", "c"), 1);
+        assert_int_equal(k8s_field_not_found(c, "spec.volumes[0].name", "v"), 1);
+        assert_int_equal(k8s_field_too_long(c, "metadata.annotations", 262144), 1);
+        assert_int_equal(k8s_field_too_many(c, "spec.x", 5, 3), 1);
+        assert_int_equal(k8s_field_type_invalid(c, "spec.replicas", str, "expected integer"), 1);
+
+        check_cause(c, 0, "FieldValueRequired", "spec.containers", "Required value");
+        check_cause(c, 1, "FieldValueRequired", "metadata.name", "Required value: name or generateName is required");
+        check_cause(c, 2, "FieldValueInvalid", "spec.replicas", "Invalid value: -1: must be greater than or equal to 0");
+        check_cause(c, 3, "FieldValueInvalid", "spec.x", "Invalid value: \"a\\\"b\"");
+        check_cause(c, 4, "FieldValueInvalid", "spec.x", "Invalid value: \"null\": bad");
+        check_cause(c, 5, "FieldValueInvalid", "spec.x", "Invalid value: true: bad");
+        check_cause(c, 6, "FieldValueInvalid", "spec.x", "Invalid value: [1,\"x\"]: bad");
+        check_cause(c, 7, "FieldValueInvalid", "spec.x", "Invalid value: \"tab\\there\": bad");
+        check_cause(c, 8, "FieldValueNotSupported", "spec.restartPolicy",
+                    "Unsupported value: \"Sometimes\": supported values: \"Always\", \"OnFailure\", \"Never\"");
+        check_cause(c, 9, "FieldValueForbidden", "spec.nodeName", "Forbidden: may not be changed");
+        check_cause(c, 10, "FieldValueDuplicate", "spec.containers[1].name", "Duplicate value: \"c\"");
+        check_cause(c, 11, "FieldValueNotFound", "spec.volumes[0].name", "Not found: \"v\"");
+        check_cause(c, 12, "FieldValueTooLong", "metadata.annotations", "Too long: may not be more than 262144 bytes");
+        check_cause(c, 13, "FieldValueTooMany", "spec.x", "Too many: 5: must have at most 3 items");
+        check_cause(c, 14, "FieldValueTypeInvalid", "spec.replicas", "Invalid value: \"a\\\"b\": expected integer");
+
+        st = k8s_status_invalid("Pod", "p", c);
+        assert_non_null(strstr(json_get_string(st, "message"),
+                               "Pod \"p\" is invalid: [spec.containers: Required value, metadata.name: Required value: "));
+        assert_int_equal(k8s_field_required(NULL, "x", NULL), -EINVAL);
+        assert_int_equal(k8s_field_required(num, "x", NULL), -EINVAL);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_subdomain),
@@ -273,6 +320,7 @@ int main(void) {
                 cmocka_unit_test(test_label_key),
                 cmocka_unit_test(test_label_value),
                 cmocka_unit_test(test_object_meta),
+                cmocka_unit_test(test_field_errors),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -391,11 +391,10 @@ static int validate_map(json_object *causes, json_object *meta, const char *key,
         }
 
         if (annotations && total > KSHIM_MAX_ANNOTATIONS_BYTES) {
-                char body[96];
-                snprintf(body, sizeof body, "Too long: must have at most %u bytes", KSHIM_MAX_ANNOTATIONS_BYTES);
-                if (k8s_causes_append(causes, K8S_CAUSE_FIELD_VALUE_TOO_LONG, body, field) < 0)
-                        return -ENOMEM;
-                n++;
+                r = k8s_field_too_long(causes, field, KSHIM_MAX_ANNOTATIONS_BYTES);
+                if (r < 0)
+                        return r;
+                n += r;
         }
         return n;
 }
@@ -466,4 +465,116 @@ int k8s_validate_object_meta(json_object *meta, bool namespaced, json_object *ca
                 n += r;
         }
         return n;
+}
+
+/* ---- field.Error helpers ---- */
+
+/* The value part of ErrorBody(): %q for strings, %v for numbers and booleans, "null" quoted for null, JSON
+ * for objects and arrays (upstream prints %#v Go syntax there, which has no JSON equivalent). */
+static char *format_value(json_object *v) {
+        if (!v)
+                return strdup("\"null\"");
+        if (json_object_is_type(v, json_type_string))
+                return go_quote(json_object_get_string(v));
+        return strdup(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+static int append_body(json_object *causes, const char *reason, const char *field, const char *type,
+                       const char *value, const char *detail) {
+        _cleanup_free_ char *body = NULL;
+        int r;
+
+        if (!causes || !json_object_is_type(causes, json_type_array))
+                return -EINVAL;
+        if (asprintf(&body, "%s%s%s%s%s", type, value ? ": " : "", strempty(value), isempty(detail) ? "" : ": ",
+                     strempty(detail)) < 0)
+                return -ENOMEM;
+        r = k8s_causes_append(causes, reason, body, field);
+        return r < 0 ? r : 1;
+}
+
+int k8s_field_required(json_object *causes_array, const char *field, const char *detail) {
+        return append_body(causes_array, K8S_CAUSE_FIELD_VALUE_REQUIRED, field, "Required value", NULL, detail);
+}
+
+int k8s_field_invalid(json_object *causes_array, const char *field, json_object *value, const char *detail) {
+        _cleanup_free_ char *v = format_value(value);
+
+        if (!v)
+                return -ENOMEM;
+        return append_body(causes_array, K8S_CAUSE_FIELD_VALUE_INVALID, field, "Invalid value", v, detail);
+}
+
+int k8s_field_invalid_string(json_object *causes_array, const char *field, const char *value, const char *detail) {
+        _cleanup_free_ char *v = value ? go_quote(value) : strdup("\"null\"");
+
+        if (!v)
+                return -ENOMEM;
+        return append_body(causes_array, K8S_CAUSE_FIELD_VALUE_INVALID, field, "Invalid value", v, detail);
+}
+
+int k8s_field_type_invalid(json_object *causes_array, const char *field, json_object *value, const char *detail) {
+        _cleanup_free_ char *v = format_value(value);
+
+        if (!v)
+                return -ENOMEM;
+        return append_body(causes_array, K8S_CAUSE_FIELD_VALUE_TYPE_INVALID, field, "Invalid value", v, detail);
+}
+
+int k8s_field_not_supported(json_object *causes_array, const char *field, const char *value,
+                            const char *const *supported) {
+        _cleanup_free_ char *v = value ? go_quote(value) : strdup("\"null\""), *detail = NULL;
+        size_t len = 0;
+        FILE *f;
+
+        if (!v)
+                return -ENOMEM;
+        if (supported && supported[0]) {
+                f = open_memstream(&detail, &len);
+                if (!f)
+                        return -ENOMEM;
+                fputs("supported values: ", f);
+                for (size_t i = 0; supported[i]; i++) {
+                        _cleanup_free_ char *q = go_quote(supported[i]);
+                        fprintf(f, "%s%s", i > 0 ? ", " : "", strempty(q));
+                }
+                if (fclose(f) != 0)
+                        return -ENOMEM;
+        }
+        return append_body(causes_array, K8S_CAUSE_FIELD_VALUE_NOT_SUPPORTED, field, "Unsupported value", v, detail);
+}
+
+int k8s_field_forbidden(json_object *causes_array, const char *field, const char *detail) {
+        return append_body(causes_array, K8S_CAUSE_FIELD_VALUE_FORBIDDEN, field, "Forbidden", NULL, detail);
+}
+
+int k8s_field_duplicate(json_object *causes_array, const char *field, const char *value) {
+        _cleanup_free_ char *v = go_quote(strempty(value));
+
+        if (!v)
+                return -ENOMEM;
+        return append_body(causes_array, K8S_CAUSE_FIELD_VALUE_DUPLICATE, field, "Duplicate value", v, NULL);
+}
+
+int k8s_field_not_found(json_object *causes_array, const char *field, const char *value) {
+        _cleanup_free_ char *v = go_quote(strempty(value));
+
+        if (!v)
+                return -ENOMEM;
+        return append_body(causes_array, K8S_CAUSE_FIELD_VALUE_NOT_FOUND, field, "Not found", v, NULL);
+}
+
+int k8s_field_too_long(json_object *causes_array, const char *field, size_t max_bytes) {
+        char detail[64];
+
+        snprintf(detail, sizeof detail, "may not be more than %zu bytes", max_bytes);
+        return append_body(causes_array, K8S_CAUSE_FIELD_VALUE_TOO_LONG, field, "Too long", NULL, detail);
+}
+
+int k8s_field_too_many(json_object *causes_array, const char *field, size_t actual, size_t max_items) {
+        char v[32], detail[64];
+
+        snprintf(v, sizeof v, "%zu", actual);
+        snprintf(detail, sizeof detail, "must have at most %zu items", max_items);
+        return append_body(causes_array, K8S_CAUSE_FIELD_VALUE_TOO_MANY, field, "Too many", v, detail);
 }

@@ -14,6 +14,7 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "json-util.h"
 
@@ -30,3 +31,33 @@ int k8s_validate_label_value(const char *s, char **ret_msg);       /* ≤ 63, ma
  * strings, total size ≤ KSHIM_MAX_ANNOTATIONS_BYTES). meta may be NULL (→ metadata.name Required).
  * Returns the number of causes appended (≥ 0), or -ENOMEM. */
 int k8s_validate_object_meta(json_object *meta, bool namespaced, json_object *causes_array);
+
+/*
+ * field.ErrorList helpers: append one cause to causes_array (a JSON array) with the upstream ErrorBody()
+ * text as "message" and the field path as "field". Values are printed like upstream: strings quoted with
+ * Go's %q, numbers and booleans bare, null as "null" (quoted, as upstream does). Return 1 (one cause
+ * appended, so `n += r` counts causes) or -ENOMEM / -EINVAL (causes_array not an array).
+ *
+ *   k8s_field_required(c, "spec.containers", NULL)        Required value
+ *   k8s_field_required(c, "metadata.name", "name or …")   Required value: name or …
+ *   k8s_field_invalid(c, "spec.replicas", v, "must be …") Invalid value: -1: must be …
+ *   k8s_field_not_supported(c, "spec.restartPolicy", "Sometimes", (const char*[]){"Always","Never",NULL})
+ *                                                         Unsupported value: "Sometimes": supported values: "Always", "Never"
+ *   k8s_field_forbidden(c, "spec.x", "may not be set")    Forbidden: may not be set
+ *   k8s_field_duplicate(c, "spec.containers[1].name", "c") Duplicate value: "c"
+ *   k8s_field_not_found(c, "spec.x", "y")                 Not found: "y"
+ *   k8s_field_too_long(c, "metadata.x", 63)               Too long: may not be more than 63 bytes
+ *   k8s_field_too_many(c, "spec.x", 5, 3)                 Too many: 5: must have at most 3 items
+ *   k8s_field_type_invalid(c, "spec.replicas", v, "expected integer")  Invalid value: "x": expected integer
+ */
+int k8s_field_required(json_object *causes_array, const char *field, const char *detail);
+int k8s_field_invalid(json_object *causes_array, const char *field, json_object *value, const char *detail);
+int k8s_field_invalid_string(json_object *causes_array, const char *field, const char *value, const char *detail);
+int k8s_field_not_supported(json_object *causes_array, const char *field, const char *value,
+                            const char *const *supported /* NULL-terminated, may be NULL */);
+int k8s_field_forbidden(json_object *causes_array, const char *field, const char *detail);
+int k8s_field_duplicate(json_object *causes_array, const char *field, const char *value);
+int k8s_field_not_found(json_object *causes_array, const char *field, const char *value);
+int k8s_field_too_long(json_object *causes_array, const char *field, size_t max_bytes);
+int k8s_field_too_many(json_object *causes_array, const char *field, size_t actual, size_t max_items);
+int k8s_field_type_invalid(json_object *causes_array, const char *field, json_object *value, const char *detail);
