@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 
-/* Quantity parsing: no crash, and the milli and integer views agree on rounding. */
+/* Quantity parsing: no crash, the milli and integer views agree on rounding, canonical forms round-trip. */
 
 #include <stdio.h>
 
@@ -37,6 +37,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 int64_t v = m / 1000 + (m % 1000 != 0);
                 FUZZ_ASSERT(value == (milli < 0 ? -v : v));
         }
+        /* canonical forms parse back to the same value */
+        if (r1 == 0)
+                for (int binary = 0; binary <= 1; binary++) {
+                        _cleanup_free_ char *f = k8s_quantity_format(milli, binary);
+                        int64_t back = 0;
+
+                        if (!f)
+                                continue;
+                        FUZZ_ASSERT(k8s_quantity_parse(f, &back) == 0);
+                        FUZZ_ASSERT(back == milli);
+                }
         if (r2 == 0 && value >= 0)
                 FUZZ_ASSERT(r3 == 0 && bytes == (uint64_t) value);
         if (r2 == 0 && value < 0)

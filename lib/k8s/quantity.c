@@ -13,6 +13,8 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <inttypes.h>
+#include <stdio.h>
 
 #include "macro.h"
 #include "quantity.h"
@@ -204,4 +206,36 @@ int k8s_quantity_parse_bytes(const char *s, uint64_t *ret) {
                 return -EINVAL;
         *ret = mag;
         return 0;
+}
+
+char *k8s_quantity_format(int64_t milli, bool binary) {
+        static const char *const si[] = { "m", "", "k", "M", "G", "T", "P", "E" };
+        static const char *const bin[] = { "", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei" };
+        bool neg = milli < 0;
+        /* magnitude as unsigned so INT64_MIN works */
+        uint64_t v = neg ? (uint64_t) 0 - (uint64_t) milli : (uint64_t) milli;
+        const char *suffix;
+        char *s;
+        size_t k = 0;
+
+        if (v == 0)
+                return strdup("0");
+
+        if (binary && v % 1000 == 0 && v / 1000 >= 1024) {
+                v /= 1000;
+                while (k + 1 < ELEMENTSOF(bin) && v % 1024 == 0) {
+                        v /= 1024;
+                        k++;
+                }
+                suffix = bin[k];
+        } else {
+                while (k + 1 < ELEMENTSOF(si) && v % 1000 == 0) {
+                        v /= 1000;
+                        k++;
+                }
+                suffix = si[k];
+        }
+        if (asprintf(&s, "%s%" PRIu64 "%s", neg ? "-" : "", v, suffix) < 0)
+                return NULL;
+        return s;
 }

@@ -9,6 +9,7 @@
  * (towards +infinity) to the unit asked for, as upstream's MilliValue()/Value() do.
  */
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Value in milli-units (e.g. "100m" → 100, "1" → 1000, "1Ki" → 1024000). -EINVAL bad syntax, -ERANGE overflow. */
@@ -18,3 +19,10 @@ int k8s_quantity_parse(const char *s, int64_t *ret_milli);
 int k8s_quantity_parse_bytes(const char *s, uint64_t *ret);
 /* Integer value rounded up (like Quantity.Value()), may be negative. */
 int k8s_quantity_parse_value(const char *s, int64_t *ret);
+
+/* Canonical string of a milli-unit value, like Quantity.String() after canonicalization:
+ *   binary=false (DecimalSI): largest SI suffix with an integer mantissa: 100m, 1, 1500m, 15k, 2M
+ *   binary=true  (BinarySI):  largest power-of-1024 suffix with an integer mantissa: 128Mi, 1536Mi, 1Ki;
+ *                             values below 1024 in magnitude or not integral fall back to DecimalSI, as upstream.
+ * NULL on OOM. */
+char *k8s_quantity_format(int64_t milli, bool binary);

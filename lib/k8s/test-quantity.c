@@ -119,11 +119,51 @@ static void test_bytes(void **state) {
         assert_int_equal(v, 3);
 }
 
+static void test_format(void **state) {
+        static const struct {
+                int64_t milli;
+                bool binary;
+                const char *want;
+        } cases[] = {
+                { 0, false, "0" },
+                { 100, false, "100m" },
+                { 1000, false, "1" },
+                { 1500, false, "1500m" },
+                { 15000000, false, "15k" },
+                { INT64_C(2000000000), false, "2M" },
+                { -250, false, "-250m" },
+                { INT64_C(134217728000), true, "128Mi" },
+                { INT64_C(1610612736000), true, "1536Mi" },
+                { 1024000, true, "1Ki" },
+                { -1024000, true, "-1Ki" },
+                { 1536000, true, "1536" },
+                { 1000000, true, "1k" },     /* below 1024: DecimalSI */
+                { 1024500, true, "1024500m" }, /* not integral: DecimalSI */
+                { INT64_C(1152921504606846976) / 1000 * 1000, false, "1152921504606846" },
+                { INT64_C(9000000000000000000), false, "9P" },
+                { INT64_MIN, false, "-9223372036854775808m" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_free_ char *s = k8s_quantity_format(cases[i].milli, cases[i].binary);
+                int64_t back;
+
+                assert_non_null(s);
+                if (!streq(s, cases[i].want))
+                        fail_msg("%" PRIi64 "%s: expected %s, got %s", cases[i].milli, cases[i].binary ? " (binary)" : "",
+                                 cases[i].want, s);
+                /* and it parses back to the same value */
+                assert_int_equal(k8s_quantity_parse(s, &back), 0);
+                assert_int_equal(back, cases[i].milli);
+        }
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_milli),
                 cmocka_unit_test(test_errors),
                 cmocka_unit_test(test_bytes),
+                cmocka_unit_test(test_format),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
