@@ -414,8 +414,12 @@ static int connection_write(HttpConnection *c, const struct iovec *iov, size_t n
         }
 
         if (sent < total) {
-                if (c->out_off > 0 && c->out_off == c->out.len) {
-                        c->out.len = c->out_off = 0;
+                /* Move what is still queued to the front once the sent part dominates, so a stream that
+                 * never fully drains does not grow the buffer forever. */
+                if (c->out_off > 0 && c->out_off >= c->out.len / 2) {
+                        memmove(c->out.data, c->out.data + c->out_off, c->out.len - c->out_off);
+                        c->out.len -= c->out_off;
+                        c->out_off = 0;
                 }
                 r = buf_reserve(&c->out, total - sent);
                 if (r < 0) {
@@ -963,14 +967,14 @@ static void connection_dispatch(HttpConnection *c) {
         HttpRequest *r = c->req;
         int k;
 
-        r->state = REQUEST_PENDING;
-        r->start_usec = now_usec(CLOCK_MONOTONIC);
-        if (r->upgrade)
-                r->keep_alive = false; /* the parser cannot continue after an upgrade request */
         if (!r->body.data && buf_append(&r->body, "", 0) < 0) {
                 connection_fail(c, 500, "out of memory");
                 return;
         }
+        r->state = REQUEST_PENDING;
+        r->start_usec = now_usec(CLOCK_MONOTONIC);
+        if (r->upgrade)
+                r->keep_alive = false; /* the parser cannot continue after an upgrade request */
         if (c->timer)
                 (void) sd_event_source_set_enabled(c->timer, SD_EVENT_OFF);
 
@@ -1719,11 +1723,14 @@ int http_stream_begin(HttpRequest *r, int code, const char *content_type, const 
                 return k;
         c = r->conn;
 
-        if (!code_valid(code) || code < 200 || !code_has_body(code))
+        bool valid = code_valid(code) && code_has_body(code);
+        for (const char *const *h = headers; valid && h && *h; h++)
+                valid = header_line_valid(*h);
+        if (!valid) {
+                /* same as http_reply(): the request is consumed with a 500 */
+                (void) http_reply(r, 0, NULL, NULL, NULL, 0);
                 return -EINVAL;
-        for (const char *const *h = headers; h && *h; h++)
-                if (!header_line_valid(*h))
-                        return -EINVAL;
+        }
 
         if (r->http_major == 1 && r->http_minor == 0) {
                 /* HTTP/1.0 knows no chunked encoding: the body ends when the connection does. */
@@ -1733,8 +1740,12 @@ int http_stream_begin(HttpRequest *r, int code, const char *content_type, const 
                 framing = FRAMING_CHUNKED;
 
         k = build_head(&head, r, code, content_type, headers, framing, 0);
-        if (k < 0)
+        if (k < 0) {
+                r->keep_alive = false;
+                c->dead = true;
+                request_finish(r);
                 return k;
+        }
         r->chunked_response = framing == FRAMING_CHUNKED;
         r->state = REQUEST_STREAMING;
         (void) connection_write(c, &(struct iovec) { .iov_base = head.data, .iov_len = head.len }, 1);

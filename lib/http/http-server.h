@@ -12,6 +12,21 @@
  * (return 0 without replying) and answer later from any loop callback, e.g. when a durable store write
  * completes. If the client goes away first, the on_abort callback set with
  * http_request_set_abort_handler() runs, and after it returns the request must not be touched.
+ *
+ * Precisely (the server never frees a request behind its owner's back, except through on_abort):
+ *  - http_reply(), http_reply_json(), http_stream_begin() consume a PENDING request whatever they return
+ *    (an invalid code or header line is answered with 500 and gives -EINVAL), except -EBUSY (the request
+ *    is not pending, e.g. streaming already). http_stream_end() consumes a streaming request. After a
+ *    consuming call, drop the pointer (for stream_begin: keep it until http_stream_end()).
+ *  - http_stream_write() never consumes. -ECONNRESET: the client is gone; -ENOBUFS: it does not keep up
+ *    and the connection is being dropped. Then call http_stream_end() (frees the request, no abort
+ *    callback follows) or just drop the stream when on_abort runs (it will, from the event loop).
+ *  - When the client disconnects while a request is kept or streaming, on_abort runs from the event
+ *    loop; calls on the request from inside on_abort return -ECONNRESET and do nothing; after on_abort
+ *    returns the request is freed, so the owner must forget it inside on_abort.
+ *  - Without an abort handler, a kept request whose client left stays allocated until its owner answers
+ *    it; that late call frees it and returns -ECONNRESET. Streams should always set an abort handler.
+ *  - A client that half-closes (shutdown(SHUT_WR)) while its request is kept counts as disconnected.
  */
 
 #include <stdbool.h>
@@ -77,5 +92,6 @@ int http_stream_begin(HttpRequest *r, int code, const char *content_type, const 
  * unsent output exceeds KSHIM_HTTP_MAX_OUTPUT_BUFFER (the caller should end the stream). */
 int http_stream_write(HttpRequest *r, const void *data, size_t len);
 size_t http_stream_pending_bytes(HttpRequest *r);
-/* Ends the chunked body; the request is finished (and freed by the server) after this call. */
+/* Ends the chunked body; the request is finished (and freed by the server) after this call.
+ * To an HTTP/1.0 client the stream is sent without chunked framing and ends by closing the connection. */
 int http_stream_end(HttpRequest *r);

@@ -187,7 +187,7 @@ static int handler(HttpRequest *r, void *userdata) {
                 for (unsigned i = 0; i < 64 && k >= 0; i++)
                         k = http_stream_write(r, mb, sizeof(mb));
                 t->enobufs_result = k;
-                if (k == -ENOBUFS) {
+                if (k == -ENOBUFS && streq(strempty(http_request_query(r, "end")), "yes")) {
                         assert_true(http_stream_pending_bytes(r) > 0);
                         assert_int_equal(http_stream_end(r), 0);
                         t->kept = NULL;
@@ -195,6 +195,11 @@ static int handler(HttpRequest *r, void *userdata) {
                 return 0;
         }
 
+        if (streq(path, "/badstream")) {
+                /* no body allowed with 204: refused, answered with 500, request consumed */
+                assert_int_equal(http_stream_begin(r, 204, "text/plain", NULL), -EINVAL);
+                return 0;
+        }
         if (streq(path, "/hdr")) {
                 const char *v = http_request_header(r, "x-test");
                 snprintf(body, sizeof(body), "<%s>", v ?: "none");
@@ -734,10 +739,30 @@ static void test_stream_client_close(void **state) {
 static void client_flood(Ctx *t) {
         Client *c = client_connect(t);
 
-        /* ask for a big stream and never read it */
+        /* ask for a big stream and never read it; the handler ends the stream on -ENOBUFS */
+        client_sends(t, c, "GET /flood?end=yes HTTP/1.1\r\nHost: x\r\n\r\n");
+        usleep(300 * 1000);
+        client_close(c);
+}
+
+static void client_flood_noend(Ctx *t) {
+        Client *c = client_connect(t);
+
+        /* same, but the handler ignores -ENOBUFS: the server drops the connection and aborts */
         client_sends(t, c, "GET /flood HTTP/1.1\r\nHost: x\r\n\r\n");
         usleep(300 * 1000);
         client_close(c);
+}
+
+static void test_stream_output_cap_abort(void **state) {
+        Ctx *t = ctx_new();
+
+        ctx_run(t, client_flood_noend);
+        assert_int_equal(t->enobufs_result, -ENOBUFS);
+        assert_int_equal(t->n_aborts, 1);
+        assert_null(t->kept);
+        assert_int_equal(http_server_n_connections(t->server), 0);
+        ctx_free(t);
 }
 
 static void test_stream_output_cap(void **state) {
@@ -745,6 +770,7 @@ static void test_stream_output_cap(void **state) {
 
         ctx_run(t, client_flood);
         assert_int_equal(t->enobufs_result, -ENOBUFS);
+        assert_int_equal(t->n_aborts, 0);
         assert_null(t->kept);
         assert_int_equal(http_server_n_connections(t->server), 0);
         ctx_free(t);
@@ -885,6 +911,12 @@ static void client_bad(Ctx *t) {
                 logf_(t, "[%d]", r.code);
         client_close(c);
 
+        /* invalid stream start → 500 */
+        c = client_connect(t);
+        request_response(t, c, "GET /badstream HTTP/1.1\r\nHost: x\r\n\r\n");
+        log_eof(t, c);
+        client_close(c);
+
         /* handler failure → 500 and close */
         c = client_connect(t);
         request_response(t, c, "GET /fail HTTP/1.1\r\nHost: x\r\n\r\n");
@@ -899,6 +931,9 @@ static void test_bad_request(void **state) {
         assert_string_equal(t->log,
                             "[400 status]<eof>[400]<eof>[400]"
                             "[200 method=GET path=/echo raw=/echo q= a= hdr= body=][400]"
+                            "[500 {\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\","
+                            "\"message\":\"Internal error occurred: invalid response\","
+                            "\"reason\":\"InternalError\",\"code\":500}]{conn=close}<eof>"
                             "[500 {\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\","
                             "\"message\":\"Internal error occurred: request handler failed\","
                             "\"reason\":\"InternalError\",\"code\":500}]{conn=close}<eof>");
@@ -1123,6 +1158,7 @@ int main(void) {
                 cmocka_unit_test(test_stream),
                 cmocka_unit_test(test_stream_client_close),
                 cmocka_unit_test(test_stream_output_cap),
+                cmocka_unit_test(test_stream_output_cap_abort),
                 cmocka_unit_test(test_body_too_large),
                 cmocka_unit_test(test_header_and_url_limits),
                 cmocka_unit_test(test_bad_request),
