@@ -145,6 +145,12 @@ int json_set(json_object *o, const char *dotted_path, json_object *val) {
         }
 }
 
+const char *json_to_string_plain(json_object *o) {
+        if (!o)
+                return "null";
+        return json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+}
+
 static int set_error(char **ret_error, int r, const char *format, ...) _printf_(3, 4);
 static int set_error(char **ret_error, int r, const char *format, ...) {
         va_list ap;

@@ -40,6 +40,10 @@ bool json_get_bool(json_object *o, const char *dotted_path, bool def);
  * the path is empty/malformed, -ENOMEM. */
 int json_set(json_object *o, const char *dotted_path, json_object *val);
 
+/* Compact serialization as Go's encoding/json writes it for our purposes: no spaces, '/' not escaped
+ * (json-c escapes it by default). Owned by o, valid until o changes or is freed; "null" for NULL. */
+const char *json_to_string_plain(json_object *o);
+
 /* Strictly parse exactly one JSON value (RFC 8259) from buf[0..len): trailing non-whitespace, a NUL byte,
  * invalid UTF-8, "\u0000" inside strings (C readers would see the string cut short), integers outside int64
  * and non-finite numbers (json-c would silently saturate them) are all errors; nesting is bounded by
