@@ -176,7 +176,7 @@ static json_object *yaml_ok(const char *s) {
 
 static void check_yaml(const char *yaml, const char *json) {
         _cleanup_(json_object_putp) json_object *o = yaml_ok(yaml);
-        const char *got = o ? json_to_string_plain(o);
+        const char *got = json_to_string_plain(o);
         if (!streq(got, json))
                 fail_msg("yaml '%s': expected %s, got %s", yaml, json, got);
 }
