@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 
 #include "macro.h"
@@ -238,4 +239,44 @@ char *k8s_quantity_format(int64_t milli, bool binary) {
         if (asprintf(&s, "%s%" PRIu64 "%s", neg ? "-" : "", v, suffix) < 0)
                 return NULL;
         return s;
+}
+
+/* The text of a JSON quantity into buf (or the string itself), NULL if not a quantity-shaped value. */
+static const char *json_quantity_text(json_object *v, char *buf, size_t size) {
+        if (!v)
+                return NULL;
+        switch (json_object_get_type(v)) {
+        case json_type_string:
+                return json_object_get_string(v);
+        case json_type_int:
+                snprintf(buf, size, "%" PRIi64, json_object_get_int64(v));
+                return buf;
+        case json_type_double: {
+                double d = json_object_get_double(v);
+                if (!isfinite(d))
+                        return NULL;
+                snprintf(buf, size, "%.15g", d);
+                return buf;
+        }
+        default:
+                return NULL;
+        }
+}
+
+int k8s_quantity_from_json(json_object *v, int64_t *ret_milli) {
+        char buf[64];
+        const char *s = json_quantity_text(v, buf, sizeof buf);
+
+        if (!s)
+                return -EINVAL;
+        return k8s_quantity_parse(s, ret_milli);
+}
+
+int k8s_quantity_bytes_from_json(json_object *v, uint64_t *ret) {
+        char buf[64];
+        const char *s = json_quantity_text(v, buf, sizeof buf);
+
+        if (!s)
+                return -EINVAL;
+        return k8s_quantity_parse_bytes(s, ret);
 }

@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "json-util.h"
+
 /* Value in milli-units (e.g. "100m" → 100, "1" → 1000, "1Ki" → 1024000). -EINVAL bad syntax, -ERANGE overflow. */
 int k8s_quantity_parse(const char *s, int64_t *ret_milli);
 /* Non-negative value rounded up to an integer (e.g. "1Gi" → 1073741824, "0.5" → 1).
@@ -26,3 +28,9 @@ int k8s_quantity_parse_value(const char *s, int64_t *ret);
  *                             values below 1024 in magnitude or not integral fall back to DecimalSI, as upstream.
  * NULL on OOM. */
 char *k8s_quantity_format(int64_t milli, bool binary);
+
+/* A Quantity as found in a JSON object: a string, or a bare number (YAML `cpu: 2`, `memory: 0` arrive as
+ * numbers, and upstream's Quantity.UnmarshalJSON accepts them). Doubles are printed with 15 significant
+ * digits first, so 0.1 is 0.1 and not 0.1000000000000000055…  -EINVAL for other types / NULL. */
+int k8s_quantity_from_json(json_object *v, int64_t *ret_milli);
+int k8s_quantity_bytes_from_json(json_object *v, uint64_t *ret);

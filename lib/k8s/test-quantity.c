@@ -158,12 +158,40 @@ static void test_format(void **state) {
         }
 }
 
+static void test_json(void **state) {
+        _cleanup_(json_object_putp) json_object *o = NULL;
+        int64_t m;
+        uint64_t b;
+
+        const char *y = "{a: 2, b: 0.1, c: \"250m\", d: 1Gi, e: 0, f: true, g: 1e3, h: [1], i: -1}";
+
+        assert_int_equal(yaml_to_json(y, strlen(y), &o, NULL), 0);
+        assert_int_equal(k8s_quantity_from_json(json_get(o, "a"), &m), 0);
+        assert_int_equal(m, 2000);
+        assert_int_equal(k8s_quantity_from_json(json_get(o, "b"), &m), 0);
+        assert_int_equal(m, 100);
+        assert_int_equal(k8s_quantity_from_json(json_get(o, "c"), &m), 0);
+        assert_int_equal(m, 250);
+        assert_int_equal(k8s_quantity_bytes_from_json(json_get(o, "d"), &b), 0);
+        assert_int_equal(b, UINT64_C(1073741824));
+        assert_int_equal(k8s_quantity_from_json(json_get(o, "e"), &m), 0);
+        assert_int_equal(m, 0);
+        assert_int_equal(k8s_quantity_from_json(json_get(o, "f"), &m), -EINVAL);
+        assert_int_equal(k8s_quantity_from_json(json_get(o, "g"), &m), 0);
+        assert_int_equal(m, 1000000);
+        assert_int_equal(k8s_quantity_from_json(json_get(o, "h"), &m), -EINVAL);
+        assert_int_equal(k8s_quantity_bytes_from_json(json_get(o, "i"), &b), -EINVAL);
+        assert_int_equal(k8s_quantity_from_json(json_get(o, "missing"), &m), -EINVAL);
+        assert_int_equal(k8s_quantity_from_json(NULL, &m), -EINVAL);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_milli),
                 cmocka_unit_test(test_errors),
                 cmocka_unit_test(test_bytes),
                 cmocka_unit_test(test_format),
+                cmocka_unit_test(test_json),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
