@@ -32,6 +32,8 @@
  *   Pipelining: the parser is paused in on_message_complete, so at most one request is outstanding.
  *   Bytes that arrive meanwhile stay in c->in (at most HTTP_INPUT_CAP; reading stops beyond that) and
  *   are parsed after the answer, from a deferred event source (never from inside http_reply()).
+ *   Parsing also waits while more than HTTP_OUTPUT_HIGH_WATER bytes of answers are unsent, so a client
+ *   that pipelines without reading cannot make the server buffer answers without bound.
  *
  * Re-entrancy rules
  *   Only the event callbacks (io, defer, idle timer) and http_server_free() free a connection. The
@@ -83,6 +85,7 @@
 #define HTTP_READ_CHUNK (64u * 1024u)
 #define HTTP_READ_BUDGET (1024u * 1024u) /* bytes read per io callback before yielding to the loop */
 #define HTTP_INPUT_CAP (KSHIM_HTTP_MAX_HEADER_BYTES + HTTP_READ_CHUNK) /* pipelined bytes kept */
+#define HTTP_OUTPUT_HIGH_WATER (1024u * 1024u) /* queued answer bytes before pipelined input waits */
 #define HTTP_LINGER_USEC (2u * 1000000u)
 #define HTTP_ACCEPT_BATCH 64u
 #define HTTP_ACCEPT_RETRY_USEC (100u * 1000u)
@@ -371,6 +374,12 @@ static void request_abort(HttpRequest *r) {
 
 static size_t connection_pending(const HttpConnection *c) {
         return c->out.len - c->out_off;
+}
+
+/* No new request is parsed while one is outstanding or while much of the answers is still unsent (a
+ * client pipelining requests without reading the answers would otherwise make us buffer them all). */
+static bool connection_busy(const HttpConnection *c) {
+        return request_outstanding(c->req) || connection_pending(c) >= HTTP_OUTPUT_HIGH_WATER;
 }
 
 static void connection_kill(HttpConnection *c) {
@@ -997,7 +1006,7 @@ static void connection_dispatch(HttpConnection *c) {
 
 /* Parse buffered input until a request is outstanding, the input is used up, or the connection ends. */
 static void connection_process_input(HttpConnection *c) {
-        while (!c->dead && !c->close_after && c->in.len > 0 && !request_outstanding(c->req)) {
+        while (!c->dead && !c->close_after && c->in.len > 0 && !connection_busy(c)) {
                 enum http_errno e;
                 size_t n;
 
@@ -1055,7 +1064,7 @@ static void connection_update_events(HttpConnection *c) {
         else {
                 if (!c->read_eof) {
                         ev |= EPOLLRDHUP;
-                        if (!c->close_after && (!request_outstanding(c->req) || c->in.len < HTTP_INPUT_CAP))
+                        if (!c->close_after && (!connection_busy(c) || c->in.len < HTTP_INPUT_CAP))
                                 ev |= EPOLLIN;
                 }
                 if (connection_pending(c) > 0)
@@ -1164,8 +1173,7 @@ static int on_connection_io(sd_event_source *es, int fd, uint32_t revents, void 
                                 continue;
                         }
 
-                        if (c->read_eof || c->close_after ||
-                            (request_outstanding(c->req) && c->in.len >= HTTP_INPUT_CAP))
+                        if (c->read_eof || c->close_after || (connection_busy(c) && c->in.len >= HTTP_INPUT_CAP))
                                 break;
                         n = recv(fd, chunk, sizeof(chunk), MSG_DONTWAIT);
                         if (n < 0) {

@@ -200,6 +200,12 @@ static int handler(HttpRequest *r, void *userdata) {
                 assert_int_equal(http_stream_begin(r, 204, "text/plain", NULL), -EINVAL);
                 return 0;
         }
+        if (streq(path, "/big")) {
+                static char big[256 * 1024];
+                memset(big, 'B', sizeof(big));
+                assert_int_equal(http_reply(r, 200, "text/plain", NULL, big, sizeof(big)), 0);
+                return 0;
+        }
         if (streq(path, "/hdr")) {
                 const char *v = http_request_header(r, "x-test");
                 snprintf(body, sizeof(body), "<%s>", v ?: "none");
@@ -704,6 +710,36 @@ static void client_stream(Ctx *t) {
         client_close(c);
 }
 
+static void client_pipeline_no_read(Ctx *t) {
+        Client *c = client_connect(t);
+        char req[64 * 40];
+        size_t l = 0;
+        unsigned seen, ok = 0;
+        Response r;
+
+        /* 40 requests for 256 KiB answers each (10 MiB), then do not read for a while */
+        for (unsigned i = 0; i < 40; i++)
+                l += (size_t) snprintf(req + l, sizeof(req) - l, "GET /big HTTP/1.1\r\nHost: x\r\n\r\n");
+        client_send(t, c, req, l);
+        usleep(300 * 1000);
+        seen = __atomic_load_n(&t->n_requests, __ATOMIC_SEQ_CST);
+        logf_(t, seen < 40 ? "{held back}" : "{all parsed: %u}", seen);
+        for (unsigned i = 0; i < 40; i++)
+                if (client_read_response(c, &r) == 0 && r.code == 200 && r.body_len == sizeof(r.body) - 1)
+                        ok++;
+        logf_(t, "{%u answers}", ok);
+        client_close(c);
+}
+
+static void test_pipelining_backpressure(void **state) {
+        Ctx *t = ctx_new();
+
+        ctx_run(t, client_pipeline_no_read);
+        assert_string_equal(t->log, "{held back}{40 answers}");
+        assert_int_equal(t->n_requests, 40);
+        ctx_free(t);
+}
+
 static void test_stream(void **state) {
         Ctx *t = ctx_new();
 
@@ -1152,6 +1188,7 @@ int main(void) {
                 cmocka_unit_test(test_keepalive),
                 cmocka_unit_test(test_http10),
                 cmocka_unit_test(test_pipelining),
+                cmocka_unit_test(test_pipelining_backpressure),
                 cmocka_unit_test(test_deferred),
                 cmocka_unit_test(test_abort),
                 cmocka_unit_test(test_orphan_late_reply),
