@@ -1177,6 +1177,22 @@ static void test_detached(void **state) {
         out = http_connection_output(c, &len);
         assert_true(len > 12 && memcmp(out, "HTTP/1.1 400", 12) == 0);
         http_connection_free(c);
+
+        /* a chunked body followed by a pipelined request, whole and byte by byte */
+        static const char chunked[] = "POST /p HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                      "4\r\nwiki\r\n5;ext=1\r\npedia\r\n0\r\nTrailer: x\r\n\r\n"
+                                      "GET /q HTTP/1.1\r\n\r\n";
+        for (size_t step = 1; step <= sizeof(chunked); step += sizeof(chunked) - 2) {
+                n = 0;
+                assert_int_equal(http_connection_new_detached(s, &c), 0);
+                for (size_t i = 0; i < sizeof(chunked) - 1; i += step)
+                        assert_int_equal(http_connection_feed(c, chunked + i, MIN(step, sizeof(chunked) - 1 - i)), 0);
+                assert_int_equal(n, 2);
+                out = http_connection_output(c, &len);
+                assert_true(len > 0 && memcmp(out, "HTTP/1.1 204", 12) == 0);
+                assert_true(contains(out + 12, len - 12, "HTTP/1.1 204"));
+                http_connection_free(c);
+        }
         http_server_free(s);
         sd_event_unref(e);
 }
