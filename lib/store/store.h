@@ -27,6 +27,8 @@
  *   -EBUSY       too many pending writes (429)
  *   -ENOSPC, -EIO, -EDQUOT  the write could not be made durable (507/500); the store keeps serving reads
  *   -E2BIG       value larger than KSHIM_MAX_OBJECT_BYTES (413)
+ *   -EINVAL      empty key, key with a NUL byte, or key longer than KSHIM_STORE_MAX_KEY_BYTES
+ *   -ERANGE      list at a revision newer than store_revision()
  */
 
 #include <stdbool.h>
@@ -144,3 +146,22 @@ StoreWatch *store_watch_free(StoreWatch *w);
 
 /* Drop MVCC history at or below rev (it will be unavailable for list-at-revision and watch). */
 int store_compact(Store *s, uint64_t rev);
+
+/* ---- additions (implementation: lib/store/store.c; see docs/STORE.md) ---- */
+
+/* Counters for tests, benches and /metrics. All are totals since store_open() except where noted. */
+typedef struct StoreStats {
+        uint64_t n_commits;         /* group commits that succeeded (one log write + one fdatasync each) */
+        uint64_t n_syncs;           /* fdatasync() calls on the log (counted even when no_sync skips them) */
+        uint64_t n_records;         /* records appended to the log */
+        uint64_t n_write_errors;    /* group commits that failed (their writes got the error) */
+        uint64_t n_snapshots;       /* snapshots written */
+        uint64_t log_bytes;         /* current size of the log segment (not a total) */
+        uint64_t n_keys;            /* current number of keys (not a total) */
+        uint64_t n_pending;         /* writes queued but not yet durable (not a total) */
+} StoreStats;
+void store_get_stats(Store *s, StoreStats *ret);
+
+/* Write a snapshot of the durable state now and start a new, empty log segment (compaction of the
+ * files; the in-memory history window is unaffected). Runs synchronously. */
+int store_snapshot(Store *s);
