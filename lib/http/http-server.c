@@ -1258,11 +1258,13 @@ static int connection_new(HttpServer *s, int fd, HttpConnection **ret) {
                 if (r < 0)
                         goto fail;
                 connection_arm_timer(c, s->idle_timeout_usec);
+
+                /* Detached connections get no defer source: their owner frees them, never the loop. */
+                r = sd_event_add_defer(s->event, &c->defer, on_connection_defer, c);
+                if (r < 0)
+                        goto fail;
+                (void) sd_event_source_set_enabled(c->defer, SD_EVENT_OFF);
         }
-        r = sd_event_add_defer(s->event, &c->defer, on_connection_defer, c);
-        if (r < 0)
-                goto fail;
-        (void) sd_event_source_set_enabled(c->defer, SD_EVENT_OFF);
 
         *ret = c;
         return 0;

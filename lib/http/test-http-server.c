@@ -682,6 +682,34 @@ static void test_abort(void **state) {
         ctx_free(t);
 }
 
+static int leftover_fd = -1;
+
+static void client_hang_open(Ctx *t) {
+        Client *c = client_connect(t);
+
+        client_sends(t, c, "GET /hang HTTP/1.1\r\nHost: x\r\n\r\n");
+        usleep(100 * 1000);
+        leftover_fd = TAKE_FD(c->fd); /* still connected when the server is freed */
+        client_close(c);
+}
+
+static void test_abort_on_server_free(void **state) {
+        Ctx *t = ctx_new();
+        unsigned aborts;
+
+        ctx_run(t, client_hang_open);
+        assert_int_equal(t->n_requests, 1);
+        assert_int_equal(t->n_aborts, 0);
+        assert_non_null(t->kept);
+        assert_int_equal(http_server_n_connections(t->server), 1);
+        t->server = http_server_free(t->server);
+        aborts = t->n_aborts;
+        assert_null(t->kept);
+        ctx_free(t);
+        assert_int_equal(aborts, 1);
+        leftover_fd = safe_close(leftover_fd);
+}
+
 static void client_orphan(Ctx *t) {
         Client *c = client_connect(t);
 
@@ -1208,6 +1236,7 @@ int main(void) {
                 cmocka_unit_test(test_deferred),
                 cmocka_unit_test(test_abort),
                 cmocka_unit_test(test_orphan_late_reply),
+                cmocka_unit_test(test_abort_on_server_free),
                 cmocka_unit_test(test_stream),
                 cmocka_unit_test(test_stream_client_close),
                 cmocka_unit_test(test_stream_output_cap),
