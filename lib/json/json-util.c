@@ -877,17 +877,20 @@ int yaml_to_json(const char *buf, size_t len, json_object **ret, char **ret_erro
                 case YAML_DOCUMENT_END_EVENT:
                         break;
                 case YAML_DOCUMENT_START_EVENT:
-                        if (have_document)
-                                r = yaml_fail(&c, -EINVAL, &ev.start_mark,
-                                              "expected a single YAML document, found more");
-                        have_document = true;
                         break;
                 case YAML_STREAM_END_EVENT:
                         yaml_event_delete(&ev);
                         goto finish;
                 default:
-                        json_object_put(o);
-                        o = NULL;
+                        if (have_document) {
+                                /* a later document must be empty ("a: 1\n---\n" is common in files) */
+                                if (ev.type != YAML_SCALAR_EVENT || ev.data.scalar.length != 0 ||
+                                    ev.data.scalar.style != YAML_PLAIN_SCALAR_STYLE || ev.data.scalar.tag)
+                                        r = yaml_fail(&c, -EINVAL, &ev.start_mark,
+                                                      "expected a single YAML document, found more");
+                                break;
+                        }
+                        have_document = true;
                         r = yaml_node_to_json(&c, &ev, 0, &o);
                         break;
                 }

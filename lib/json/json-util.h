@@ -55,7 +55,7 @@ int json_parse(const char *buf, size_t len, json_object **ret, char **ret_error)
  * sigs.k8s.io/yaml: true/false/yes/no/on/off (any common case), null/~/empty, ints (decimal, 0x, 0o, 0b),
  * floats (.inf/.nan are refused: JSON cannot hold them); quoted and block scalars and explicitly
  * tagged !!str scalars are strings. Mapping keys become strings. Nesting is bounded by
- * KSHIM_MAX_JSON_DEPTH; aliases are refused (-EINVAL), anchors are accepted and ignored; more than one
- * document is refused. An empty stream yields JSON null. Returns 0, -EINVAL / -E2BIG with *ret_error,
+ * KSHIM_MAX_JSON_DEPTH; aliases are refused (-EINVAL), anchors are accepted and ignored; a second non-empty
+ * document is refused (empty trailing documents, as in "a: 1\n---\n", are ignored). An empty stream yields JSON null. Returns 0, -EINVAL / -E2BIG with *ret_error,
  * -ENOMEM. */
 int yaml_to_json(const char *buf, size_t len, json_object **ret, char **ret_error);

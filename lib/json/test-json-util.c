@@ -230,6 +230,7 @@ static void test_yaml_scalars(void **state) {
 static void test_yaml_structure(void **state) {
         check_yaml("", "null");
         check_yaml("---\n", "null");
+        check_yaml("--- ~\n", "null");
         check_yaml("# only a comment\n", "null");
         check_yaml("apiVersion: v1\nkind: Pod\nmetadata:\n  name: demo\n  labels: {app: web}\nspec:\n"
                    "  containers:\n  - name: c\n    image: kshim.local/host\n    command: [\"sleep\", \"3600\"]\n",
@@ -241,6 +242,10 @@ static void test_yaml_structure(void **state) {
         check_yaml("{\"a\": [1, 2]}", "{\"a\":[1,2]}"); /* JSON is YAML */
 
         assert_int_equal(yaml_err("a: 1\n---\nb: 2\n", "single YAML document"), -EINVAL);
+        assert_int_equal(yaml_err("---\n---\nb: 2\n", "single YAML document"), -EINVAL);
+        assert_int_equal(yaml_err("a: 1\n--- ''\n", "single YAML document"), -EINVAL);
+        check_yaml("a: 1\n---\n", "{\"a\":1}");      /* empty trailing documents are fine */
+        check_yaml("a: 1\n---\n# c\n---\n", "{\"a\":1}");
         assert_int_equal(yaml_err("a: &x 1\nb: *x\n", "aliases"), -EINVAL);
         assert_int_equal(yaml_err("a: [1, 2\n", "line"), -EINVAL);
         assert_int_equal(yaml_err("a: b: c\n", "mapping values are not allowed"), -EINVAL);
