@@ -649,6 +649,20 @@ static YamlResolved yaml_resolve_plain(const char *s, bool *ret_bool, int64_t *r
         return YAML_RESOLVED_STRING;
 }
 
+/* A double that serializes in its shortest round-tripping form ("0.1", "1000", "1e+21"), like Go's
+ * encoding/json, instead of json-c's "%.17g" ("0.10000000000000001", "1000.0"). Readers that take the text
+ * (quantities!) then see what the user wrote. */
+static json_object *json_new_double_short(double d) {
+        char buf[32];
+
+        for (int prec = 15; prec <= 17; prec++) {
+                snprintf(buf, sizeof buf, "%.*g", prec, d);
+                if (strtod(buf, NULL) == d)
+                        return json_object_new_double_s(d, buf);
+        }
+        return json_object_new_double(d);
+}
+
 #define YAML_TAG_PREFIX "tag:yaml.org,2002:"
 
 static int yaml_scalar_to_json(YamlConverter *c, const yaml_event_t *ev, json_object **ret) {
@@ -707,7 +721,7 @@ static int yaml_scalar_to_json(YamlConverter *c, const yaml_event_t *ev, json_ob
                 o = json_object_new_int64(i);
                 break;
         case YAML_RESOLVED_FLOAT:
-                o = json_object_new_double(d);
+                o = json_new_double_short(d);
                 break;
         case YAML_RESOLVED_NONFINITE:
                 return yaml_fail(c, -EINVAL, &ev->start_mark, "'%s': infinity and NaN cannot be represented in JSON",

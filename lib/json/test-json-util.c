@@ -201,10 +201,13 @@ static void test_yaml_scalars(void **state) {
         check_yaml("a: 017", "{\"a\":15}");
         check_yaml("a: 0b101", "{\"a\":5}");
         check_yaml("a: 1_000", "{\"a\":1000}");
-        check_yaml("a: 09", "{\"a\":9.0}"); /* bad octal, but yamlStyleFloat matches: float 9 */
+        check_yaml("a: 09", "{\"a\":9}"); /* bad octal, but yamlStyleFloat matches: float 9 */
         check_yaml("a: 1.5", "{\"a\":1.5}");
         check_yaml("a: .5", "{\"a\":0.5}");
-        check_yaml("a: 1e3", "{\"a\":1000.0}");
+        check_yaml("a: 1e3", "{\"a\":1000}");
+        check_yaml("a: 0.1", "{\"a\":0.1}");       /* shortest form, not %.17g */
+        check_yaml("a: 1e21", "{\"a\":1e+21}");
+        check_yaml("a: 0.30000000000000004", "{\"a\":0.30000000000000004}");
         check_yaml("a: '1'", "{\"a\":\"1\"}");
         check_yaml("a: \"true\"", "{\"a\":\"true\"}");
         check_yaml("a: true", "{\"a\":true}");
@@ -222,7 +225,7 @@ static void test_yaml_scalars(void **state) {
         check_yaml("a: 9223372036854775807", "{\"a\":9223372036854775807}");
         check_yaml("a: -9223372036854775808", "{\"a\":-9223372036854775808}");
         check_yaml("a: !!str 123", "{\"a\":\"123\"}");
-        check_yaml("a: !!float 3", "{\"a\":3.0}");
+        check_yaml("a: !!float 3", "{\"a\":3}");
         check_yaml("a: |\n  line1\n  line2\n", "{\"a\":\"line1\\nline2\\n\"}");
         check_yaml("1: x\ntrue: w\n~: z", "{\"1\":\"x\",\"true\":\"w\",\"null\":\"z\"}");
 }
