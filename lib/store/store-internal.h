@@ -16,6 +16,10 @@
 #define STORE_SNAPSHOT_FILE "snapshot"
 #define STORE_LOCK_FILE "lock"
 
+/* Bytes (keys + values) of writes queued and not yet durable: -EBUSY beyond, unless the queue is
+ * empty. Bounds memory; with KSHIM_STORE_MAX_PENDING_WRITES. TODO: move to kshim-limits.h. */
+#define STORE_MAX_PENDING_BYTES (64u * 1024u * 1024u)
+
 /* Default size of the log segment that triggers a snapshot + new segment. */
 #define STORE_SNAPSHOT_THRESHOLD_BYTES (64u * 1024u * 1024u)
 

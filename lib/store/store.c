@@ -161,12 +161,14 @@ struct Store {
         /* log */
         uint64_t log_offset;
         uint64_t snapshot_threshold;
+        uint64_t snapshot_retry_at; /* after a failed snapshot: do not retry before the log reaches this */
         int broken;     /* < 0: log could not be repaired, writes refused */
         int last_error; /* of the last failed group commit (store_flush's return) */
 
         /* queued writes */
         Write *queue_head, *queue_tail;
         size_t n_queued;
+        uint64_t queued_bytes; /* keys + values of the queued writes */
         Pending *pending;
         bool in_commit;
 
@@ -570,8 +572,11 @@ static int write_all_at(int fd, const void *buf, size_t len, uint64_t off) {
         return 0;
 }
 
+/* mkdir -p; when the last component is new, fsync its parent so the directory entry is durable. */
 static int mkdir_parents(const char *path) {
         _cleanup_free_ char *p = strdup(path);
+        _cleanup_close_ int parent_fd = -1;
+        char *slash;
 
         if (!p)
                 return -ENOMEM;
@@ -583,7 +588,16 @@ static int mkdir_parents(const char *path) {
                         return -errno;
                 *c = '/';
         }
-        if (mkdir(p, 0700) < 0 && errno != EEXIST)
+        if (mkdir(p, 0700) < 0)
+                return errno == EEXIST ? 0 : -errno;
+
+        slash = strrchr(p, '/');
+        if (slash == p)
+                slash[1] = 0;
+        else if (slash)
+                *slash = 0;
+        parent_fd = open(slash ? p : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (parent_fd < 0 || fsync(parent_fd) < 0)
                 return -errno;
         return 0;
 }
@@ -944,6 +958,7 @@ int store_snapshot(Store *s) {
         if (r < 0)
                 return log_warning_errno(r, "Failed to start a new store log segment, appending to the old one: %m");
         s->stats.n_snapshots++;
+        s->snapshot_retry_at = 0;
         log_debug("Store snapshot at revision %" PRIu64 " with %zu keys.", s->revision, s->n_keys);
         return 0;
 }
@@ -1138,6 +1153,7 @@ static void store_commit(Store *s) {
         batch = s->queue_head;
         s->queue_head = s->queue_tail = NULL;
         s->n_queued = 0;
+        s->queued_bytes = 0;
         pending_clear(s);
         s->in_commit = true;
 
@@ -1202,8 +1218,10 @@ static void store_commit(Store *s) {
                 write_free(w);
         }
 
-        if (s->snapshot_threshold > 0 && s->log_offset >= s->snapshot_threshold)
-                (void) store_snapshot(s);
+        if (s->snapshot_threshold > 0 && s->log_offset >= s->snapshot_threshold &&
+            s->log_offset >= s->snapshot_retry_at && store_snapshot(s) < 0)
+                /* do not retry on every commit: wait for another threshold's worth of log */
+                s->snapshot_retry_at = s->log_offset + s->snapshot_threshold;
         s->in_commit = false;
 }
 
@@ -1232,6 +1250,9 @@ static int queue_write(Store *s, StoreEventType type, const char *key, const cha
         if (s->broken < 0)
                 return s->broken;
         if (s->n_queued >= KSHIM_STORE_MAX_PENDING_WRITES)
+                return -EBUSY;
+        /* bound the memory held by queued writes; a single write is always accepted */
+        if (s->n_queued > 0 && s->queued_bytes + key_len + len > STORE_MAX_PENDING_BYTES)
                 return -EBUSY;
 
         /* put: MUST_NOT_EXIST = create, ANY = unconditional upsert, else CAS on an existing key;
@@ -1279,6 +1300,7 @@ static int queue_write(Store *s, StoreEventType type, const char *key, const cha
                 s->queue_head = w;
         s->queue_tail = TAKE_PTR(w);
         s->n_queued++;
+        s->queued_bytes += key_len + len;
         return 0;
 }
 
@@ -1516,6 +1538,7 @@ Store *store_free(Store *s) {
         w = s->queue_head;
         s->queue_head = s->queue_tail = NULL;
         s->n_queued = 0;
+        s->queued_bytes = 0;
         pending_clear(s);
         for (; w; w = n) {
                 n = w->next;

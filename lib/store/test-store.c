@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <setjmp.h>
@@ -1021,6 +1022,117 @@ static void test_busy(void **state) {
         assert_int_equal(store_count(c->store, "/busy/"), KSHIM_STORE_MAX_PENDING_WRITES);
 }
 
+static void test_busy_bytes(void **state) {
+        Ctx *c = *state;
+        size_t len = KSHIM_MAX_OBJECT_BYTES;
+        char *big = malloc(len);
+        unsigned i;
+        int r = 0;
+
+        assert_non_null(big);
+        memset(big, 'b', len);
+        for (i = 0; i < 1000; i++) {
+                char k[32];
+                snprintf(k, sizeof k, "/big/%u", i);
+                r = store_put(c->store, k, big, len, STORE_MUST_NOT_EXIST, NULL, NULL);
+                if (r < 0)
+                        break;
+        }
+        assert_int_equal(r, -EBUSY);
+        assert_int_equal(i, STORE_MAX_PENDING_BYTES / (len + 7)); /* keys "/big/N" are 6-7 bytes */
+        run(c);
+        assert_int_equal(store_count(c->store, "/big/"), i);
+        /* drained: accepted again */
+        assert_int_equal(store_put(c->store, "/big/x", big, len, STORE_MUST_NOT_EXIST, NULL, NULL), 0);
+        run(c);
+        free(big);
+}
+
+static void test_nested_dir(void **state) {
+        Ctx *c = *state;
+        char sub[PATH_MAX + 32], subsub[PATH_MAX + 64];
+        Store *s = NULL;
+        StoreOptions o = { .dir = subsub, .event = c->event, .no_sync = true };
+        StoreValue *v = NULL;
+        Done d = {};
+
+        snprintf(sub, sizeof sub, "%s/a", c->dir);
+        snprintf(subsub, sizeof subsub, "%s/a/b", c->dir);
+        assert_int_equal(store_open(&o, &s), 0);
+        assert_int_equal(store_put(s, "/k", "v", 1, STORE_MUST_NOT_EXIST, on_done, &d), 0);
+        assert_int_equal(store_flush(s), 0);
+        assert_int_equal(d.r, 0);
+        s = store_free(s);
+        assert_int_equal(store_open(&o, &s), 0);
+        assert_int_equal(store_get(s, "/k", &v), 0);
+        store_value_unref(v);
+        s = store_free(s);
+        rm_rf_flat(subsub);
+        assert_int_equal(rmdir(sub), 0);
+}
+
+/* The offline tool, when meson tells us where it is. */
+static int run_tool(Ctx *c, const char *verb, char *out, size_t out_size) {
+        const char *tool = getenv("KSHIM_STORE_TOOL");
+        char cmd[2 * PATH_MAX];
+        FILE *f;
+        size_t n;
+        int st;
+
+        snprintf(cmd, sizeof cmd, "'%s' %s '%s' 2>/dev/null", tool, verb, c->dir);
+        f = popen(cmd, "r");
+        assert_non_null(f);
+        n = fread(out, 1, out_size - 1, f);
+        out[n] = 0;
+        st = pclose(f);
+        assert_true(WIFEXITED(st));
+        return WEXITSTATUS(st);
+}
+
+static void test_tool(void **state) {
+        Ctx *c = *state;
+        char out[8192];
+        off_t size;
+
+        if (isempty(getenv("KSHIM_STORE_TOOL")))
+                skip();
+
+        put_sync(c, "/t/a", "{\"x\":1}", STORE_MUST_NOT_EXIST);
+        put_sync(c, "/t/b", "two", STORE_MUST_NOT_EXIST);
+        put_sync(c, "/t/a", "{\"x\":2}", 1);
+        ctx_close(c);
+
+        assert_int_equal(run_tool(c, "check", out, sizeof out), 0);
+        assert_non_null(strstr(out, "revision: 3\n"));
+        assert_non_null(strstr(out, "keys: 2\n"));
+        assert_non_null(strstr(out, "corruption: none"));
+
+        assert_int_equal(run_tool(c, "dump", out, sizeof out), 0);
+        assert_string_equal(out,
+                            "{\"key\":\"/t/a\",\"create_revision\":1,\"mod_revision\":3,\"value\":\"{\\\"x\\\":2}\"}\n"
+                            "{\"key\":\"/t/b\",\"create_revision\":2,\"mod_revision\":2,\"value\":\"two\"}\n");
+
+        /* check reports a torn tail and leaves the file alone */
+        append_file(c, STORE_LOG_FILE, "torn", 4);
+        size = file_size(c, STORE_LOG_FILE);
+        assert_int_equal(run_tool(c, "check", out, sizeof out), 1);
+        assert_non_null(strstr(out, "corruption: 4 bytes"));
+        assert_int_equal(file_size(c, STORE_LOG_FILE), size);
+
+        /* compact: snapshot written, log emptied, same state */
+        assert_int_equal(run_tool(c, "compact", out, sizeof out), 0);
+        assert_int_equal(file_size(c, STORE_LOG_FILE), 0);
+        assert_true(file_size(c, STORE_SNAPSHOT_FILE) > 0);
+        assert_int_equal(run_tool(c, "check", out, sizeof out), 0);
+        assert_non_null(strstr(out, "snapshot: revision 3, 2 keys"));
+
+        /* refused while the store is open */
+        ctx_open(c);
+        assert_int_equal(run_tool(c, "check", out, sizeof out), 2);
+        assert_int_equal(store_revision(c->store), 3);
+        assert_value(c->store, "/t/a", "{\"x\":2}", 1, 3);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_crc32c),
@@ -1046,6 +1158,9 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_value_refs_and_free, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_busy, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_busy_bytes, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_nested_dir, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_tool, setup, teardown),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
