@@ -47,7 +47,8 @@ typedef void (*http_abort_t)(HttpRequest *r, void *userdata);
 int http_server_new(sd_event *e, http_handler_t handler, void *userdata, HttpServer **ret);
 /* address "127.0.0.1:8080" or "[::1]:8080"; port 0 picks one (see http_server_port). */
 int http_server_listen(HttpServer *s, const char *address);
-/* Also accept an already-listening socket (socket activation). */
+/* Also accept an already-listening socket (socket activation). On success the server owns fd (made
+ * non-blocking, closed by http_server_free()); on failure the caller keeps it. */
 int http_server_add_fd(HttpServer *s, int fd);
 uint16_t http_server_port(HttpServer *s);
 HttpServer *http_server_free(HttpServer *s);
@@ -78,7 +79,8 @@ uint64_t http_request_start_usec(HttpRequest *r); /* CLOCK_MONOTONIC when the re
 
 /* ---- complete responses ---- */
 /* Extra headers as "Name: value" strings, NULL-terminated list, may be NULL. Adds Content-Length,
- * Date, and keeps the connection alive unless the client asked otherwise. */
+ * Date, and keeps the connection alive unless the client asked otherwise. code is 200..999 (1xx is
+ * refused); a HEAD request gets the head only. */
 int http_reply(HttpRequest *r, int code, const char *content_type, const char *const *headers,
                const void *body, size_t len);
 /* Serializes o (JSON_C_TO_STRING_PLAIN) with Content-Type application/json. Does not take ownership. */

@@ -43,6 +43,7 @@ struct Ctx {
         sd_event *event;
         HttpServer *server;
         uint16_t port;
+        bool ipv6;
         int done_pipe[2];
         sd_event_source *done_source, *grace, *deadline;
         bool timed_out;
@@ -267,16 +268,29 @@ static void *client_thread(void *p) {
         return NULL;
 }
 
-static Ctx *ctx_new(void) {
+static Ctx *ctx_new_listen(const char *address) {
         Ctx *t = calloc(1, sizeof(Ctx));
+        int r;
 
         assert_non_null(t);
         assert_int_equal(sd_event_new(&t->event), 0);
         assert_int_equal(http_server_new(t->event, handler, t, &t->server), 0);
-        assert_int_equal(http_server_listen(t->server, "127.0.0.1:0"), 0);
+        r = http_server_listen(t->server, address);
+        if (r == -EADDRNOTAVAIL || r == -EAFNOSUPPORT) {
+                http_server_free(t->server);
+                sd_event_unref(t->event);
+                free(t);
+                return NULL;
+        }
+        assert_int_equal(r, 0);
         t->port = http_server_port(t->server);
+        t->ipv6 = address[0] == '[';
         assert_true(t->port > 0);
         return t;
+}
+
+static Ctx *ctx_new(void) {
+        return ctx_new_listen("127.0.0.1:0");
 }
 
 static void ctx_run(Ctx *t, client_fn_t client) {
@@ -326,17 +340,23 @@ static Client *client_connect(Ctx *t) {
                 .sin_port = htons(t->port),
                 .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
         };
+        struct sockaddr_in6 sa6 = {
+                .sin6_family = AF_INET6,
+                .sin6_port = htons(t->port),
+                .sin6_addr = IN6ADDR_LOOPBACK_INIT,
+        };
         struct timeval tv = { .tv_sec = 5 };
         Client *c = calloc(1, sizeof(Client));
 
         if (!c)
                 abort();
-        c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        c->fd = socket(t->ipv6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (c->fd < 0)
                 abort();
         (void) setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
         (void) setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-        if (connect(c->fd, (struct sockaddr *) &sa, sizeof(sa)) < 0) {
+        if (t->ipv6 ? connect(c->fd, (struct sockaddr *) &sa6, sizeof(sa6)) < 0
+                    : connect(c->fd, (struct sockaddr *) &sa, sizeof(sa)) < 0) {
                 t->client_errors++;
         }
         return c;
@@ -587,6 +607,43 @@ static void test_keepalive(void **state) {
         assert_int_equal(t->n_requests, 3);
         assert_int_equal(t->max_connections_seen, 1); /* all on one connection */
         assert_int_equal(http_server_n_connections(t->server), 0);
+        ctx_free(t);
+}
+
+static void test_ipv6(void **state) {
+        Ctx *t = ctx_new_listen("[::1]:0");
+
+        if (!t) {
+                print_message("IPv6 loopback not available, skipping\n");
+                return;
+        }
+        ctx_run(t, client_keepalive);
+        assert_string_equal(t->log, "[200 method=GET path=/echo raw=/echo q=1 a= hdr= body=]"
+                                    "[200 method=GET path=/echo raw=/echo q=2 a= hdr= body=]"
+                                    "[200 method=GET path=/echo raw=/echo q=3 a= hdr= body=]{conn=close}<eof>");
+        ctx_free(t);
+}
+
+static void test_add_fd(void **state) {
+        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        socklen_t salen = sizeof(sa);
+        Ctx *t = calloc(1, sizeof(Ctx));
+        int fd;
+
+        /* an already listening (blocking) socket, as from socket activation */
+        fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        assert_true(fd >= 0);
+        assert_int_equal(bind(fd, (struct sockaddr *) &sa, sizeof(sa)), 0);
+        assert_int_equal(listen(fd, 16), 0);
+        assert_int_equal(getsockname(fd, (struct sockaddr *) &sa, &salen), 0);
+
+        assert_int_equal(sd_event_new(&t->event), 0);
+        assert_int_equal(http_server_new(t->event, handler, t, &t->server), 0);
+        assert_int_equal(http_server_add_fd(t->server, fd), 0); /* the server owns it now */
+        t->port = http_server_port(t->server);
+        assert_int_equal(t->port, ntohs(sa.sin_port));
+        ctx_run(t, client_keepalive);
+        assert_int_equal(t->n_requests, 3);
         ctx_free(t);
 }
 
@@ -1250,6 +1307,8 @@ int main(void) {
                 cmocka_unit_test(test_misc),
                 cmocka_unit_test(test_max_connections),
                 cmocka_unit_test(test_listen_addresses),
+                cmocka_unit_test(test_ipv6),
+                cmocka_unit_test(test_add_fd),
                 cmocka_unit_test(test_detached),
         };
 
