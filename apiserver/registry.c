@@ -286,7 +286,7 @@ static json_object *check_identity(ApiRequest *a, json_object *obj, bool creatin
         } else if (!isempty(ns))
                 json_object_object_del(json_get(obj, "metadata"), "namespace");
 
-        if (!creating && a->name && !streq_ptr(name, a->name)) {
+        if (a->name && !streq_ptr(name, a->name)) {
                 if (isempty(name))
                         json_set(obj, "metadata.name", json_object_new_string(a->name));
                 else {
@@ -410,7 +410,7 @@ static int do_create(ApiRequest *a, json_object *obj) {
         else
                 json_object_object_del(m, "generation");
 
-        if (has_status_subresource(a->type))
+        if (has_status_subresource(a->type) && !a->type->create_keeps_status)
                 json_object_object_del(obj, "status");
         if (a->type->defaults)
                 a->type->defaults(a->type, obj);
@@ -924,7 +924,12 @@ static int handle_list(ApiRequest *a) {
                 snprintf(msg, sizeof msg, "invalid resource version: %s", rvs);
                 return finish(a, k8s_status_bad_request(msg));
         }
-        if (!isempty(match) && isempty(rvs)) {
+        const char *sie = http_request_query(a->http, "sendInitialEvents");
+        bool send_initial = false;
+        if (sie && k8s_parse_bool(sie, &send_initial) < 0)
+                return finish(a, k8s_status_bad_request("sendInitialEvents: invalid boolean value"));
+        /* watch-list clients send resourceVersionMatch=NotOlderThan&sendInitialEvents=true without a version */
+        if (!isempty(match) && isempty(rvs) && !(watch && send_initial)) {
                 _cleanup_(json_object_putp) json_object *causes = json_object_new_array();
                 k8s_causes_append(causes, K8S_CAUSE_FIELD_VALUE_FORBIDDEN,
                                   "Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided",
@@ -933,10 +938,6 @@ static int handle_list(ApiRequest *a) {
         }
 
         if (watch) {
-                const char *sie = http_request_query(a->http, "sendInitialEvents");
-                bool send_initial = false;
-                if (sie && k8s_parse_bool(sie, &send_initial) < 0)
-                        return finish(a, k8s_status_bad_request("sendInitialEvents: invalid boolean value"));
                 if (send_initial && !streq_ptr(match, "NotOlderThan")) {
                         _cleanup_(json_object_putp) json_object *causes = json_object_new_array();
                         k8s_causes_append(causes, K8S_CAUSE_FIELD_VALUE_FORBIDDEN,

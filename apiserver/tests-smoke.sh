@@ -120,6 +120,10 @@ out=$(K create -f - <<<'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name"
 out=$(K get cm 2>&1); expect "get cm" "cm2 +1 " "$out"
 out=$(K delete cm cm2 2>&1); expect "delete cm" 'configmap "cm2" deleted' "$out"
 
+# graceful stop: SIGTERM must flush and exit 0; sanitizer reports land in the log
+kill -TERM $PID; wait $PID; rc=$?; PID=
+[ $rc = 0 ] && ok "SIGTERM: exit 0" || bad "SIGTERM: exit $rc"
+if grep -qE "AddressSanitizer|LeakSanitizer|runtime error" $D/log; then bad "sanitizers"; grep -E -A12 "AddressSanitizer|LeakSanitizer|runtime error" $D/log | head -60; fi
 echo "log: $(grep -c . $D/log) lines; failures: $FAILS"
 [ $FAILS = 0 ] || tail -20 $D/log
 exit $FAILS
