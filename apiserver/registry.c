@@ -251,6 +251,72 @@ static json_object *validate_object(ApiRequest *a, json_object *obj, json_object
         return k8s_status_invalid(a->type->kind, json_get_string(obj, "metadata.name"), causes);
 }
 
+/*
+ * Field validation without schemas (yet): unknown top-level fields (per the type table) and unknown
+ * metadata fields are dropped, as typed decoding upstream does, and reported per fieldValidation:
+ * Strict → 400 "strict decoding error: unknown field ...", Warn (default) → Warning header, Ignore → silent.
+ * Nested unknown fields need the schemas of the next issue.
+ */
+static const char *const meta_fields[] = {
+        "name", "generateName", "namespace", "selfLink", "uid", "resourceVersion", "generation",
+        "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "labels", "annotations",
+        "ownerReferences", "finalizers", "managedFields", NULL,
+};
+
+static bool strv_contains(const char *const *v, const char *s) {
+        for (; v && *v; v++)
+                if (streq(*v, s))
+                        return true;
+        return false;
+}
+
+static void collect_unknown(json_object *o, const char *const *known, const char *prefix, json_object *out) {
+        if (!json_object_is_type(o, json_type_object))
+                return;
+        json_object_object_foreach(o, k, v) {
+                (void) v;
+                if (strv_contains(known, k))
+                        continue;
+                if (!prefix && (streq(k, "apiVersion") || streq(k, "kind") || streq(k, "metadata")))
+                        continue;
+                char buf[512];
+                snprintf(buf, sizeof buf, "%s%s", prefix ?: "", k);
+                json_object_array_add(out, json_object_new_string(buf));
+        }
+}
+
+static json_object *check_unknown_fields(ApiRequest *a, json_object *obj) {
+        _cleanup_(json_object_putp) json_object *unknown = json_object_new_array();
+        const char *mode = a->http ? http_request_query(a->http, "fieldValidation") : NULL;
+        char msg[1024] = "";
+
+        if (!unknown || !a->type->top_fields)
+                return NULL;
+        collect_unknown(obj, a->type->top_fields, NULL, unknown);
+        collect_unknown(json_get(obj, "metadata"), meta_fields, "metadata.", unknown);
+        for (size_t i = 0; i < json_object_array_length(unknown); i++) {
+                const char *f = json_object_get_string(json_object_array_get_idx(unknown, i));
+                char one[600];
+                snprintf(one, sizeof one, "%sunknown field \"%s\"", i ? ", " : "", f);
+                strncat(msg, one, sizeof msg - strlen(msg) - 1);
+                if (streq_ptr(mode, "Strict"))
+                        continue;
+                if (!streq_ptr(mode, "Ignore") && a->http) {
+                        char hdr[700];
+                        snprintf(hdr, sizeof hdr, "Warning: 299 - \"unknown field \\\"%s\\\"\"", f);
+                        (void) http_request_add_response_header(a->http, hdr);
+                }
+                const char *dot = startswith(f, "metadata.");
+                json_object_object_del(dot ? json_get(obj, "metadata") : obj, dot ?: f);
+        }
+        if (json_object_array_length(unknown) > 0 && streq_ptr(mode, "Strict")) {
+                char full[1100];
+                snprintf(full, sizeof full, "strict decoding error: %s", msg);
+                return k8s_status_bad_request(full);
+        }
+        return NULL;
+}
+
 /* kind/apiVersion check and fill-in; namespace/name consistency with the URL. */
 static json_object *check_identity(ApiRequest *a, json_object *obj, bool creating) {
         const char *kind = json_get_string(obj, "kind");
@@ -365,6 +431,8 @@ static int do_create(ApiRequest *a, json_object *obj) {
 
         a->obj = obj;
         st = check_identity(a, obj, true);
+        if (!st)
+                st = check_unknown_fields(a, obj);
         if (st)
                 return finish(a, st);
 
@@ -459,6 +527,8 @@ static int do_update(ApiRequest *a, json_object *newobj, StoreValue *curv) {
         if (!cur)
                 return finish(a, k8s_status_internal("cannot decode stored object"));
         st = check_identity(a, newobj, false);
+        if (!st)
+                st = check_unknown_fields(a, newobj);
         if (st)
                 return finish(a, st);
 

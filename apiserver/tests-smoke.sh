@@ -118,6 +118,9 @@ out=$(curl -s -o /dev/null -w '%{http_code}' $S/api/v1/bogus); expect "unknown p
 out=$(K create configmap cm1 --from-literal=a=b 2>&1); echo "     (create configmap, protobuf in 1.32: $out)"
 out=$(K create -f - <<<'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cm2"},"data":{"a":"b"}}' 2>&1); expect "create -f configmap" "configmap/cm2 created" "$out"
 out=$(K get cm 2>&1); expect "get cm" "cm2 +1 " "$out"
+out=$(K apply -f - <<<'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cm3"},"bogus":1}' 2>&1); expect "fieldValidation=Strict" 'strict decoding error: unknown field "bogus"' "$out"
+out=$(K apply --validate=false -f - <<<'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cm3"},"bogus":1}' 2>&1); expect "fieldValidation=Ignore drops" "configmap/cm3 created" "$out"
+out=$(curl -s $S/api/v1/namespaces/default/configmaps/cm3 | python3 -c 'import json,sys; print("bogus" in json.load(sys.stdin))'); expect "unknown field dropped" "^False$" "$out"
 out=$(K delete cm cm2 2>&1); expect "delete cm" 'configmap "cm2" deleted' "$out"
 
 # graceful stop: SIGTERM must flush and exit 0; sanitizer reports land in the log

@@ -103,6 +103,7 @@ struct ResourceType {
         bool graceful_delete;        /* pods: deletionTimestamp first, removal confirmed by the agent */
         bool return_deleted_object;  /* DELETE answers the object instead of a Success Status */
         bool tracks_generation;      /* metadata.generation bumped on spec changes */
+        const char *const *top_fields; /* known top-level fields besides apiVersion/kind/metadata */
         bool create_keeps_status;    /* nodes: status may be set on create (kubelet does) */
         const char *openapi_prefix;  /* schema name prefix, e.g. "io.k8s.api.core.v1" */
 };
