@@ -51,11 +51,13 @@ const char *json_to_string_plain(json_object *o);
  * -E2BIG (too deep or too large; *ret_error set), -ENOMEM. */
 int json_parse(const char *buf, size_t len, json_object **ret, char **ret_error);
 
-/* Convert one YAML document to JSON (libyaml). Plain scalars are typed YAML-1.1-ish like Kubernetes'
- * sigs.k8s.io/yaml: true/false/yes/no/on/off (any common case), null/~/empty, ints (decimal, 0x, 0o, 0b),
- * floats (.inf/.nan are refused: JSON cannot hold them); quoted and block scalars and explicitly
- * tagged !!str scalars are strings. Mapping keys become strings. Nesting is bounded by
- * KSHIM_MAX_JSON_DEPTH; aliases are refused (-EINVAL), anchors are accepted and ignored; a second non-empty
- * document is refused (empty trailing documents, as in "a: 1\n---\n", are ignored). An empty stream yields JSON null. Returns 0, -EINVAL / -E2BIG with *ret_error,
- * -ENOMEM. */
+/* Convert one YAML document to JSON (libyaml). Plain scalars are typed like go-yaml v2 behind Kubernetes'
+ * sigs.k8s.io/yaml (YAML 1.1): true/false/yes/no/on/off/y/n (common cases), null/~/empty, ints (decimal,
+ * 0x, 0o, leading-0 octal, 0b, '_' separators), floats (serialized in shortest form, "0.1" not
+ * "0.10000000000000001"; .inf/.nan are refused: JSON cannot hold them). Quoted and block scalars and !!str
+ * are strings; timestamps stay strings. Mapping keys become strings ("true", "1", "null" for non-string
+ * scalars); complex keys are refused. Nesting is bounded by KSHIM_MAX_JSON_DEPTH; aliases are refused
+ * (which makes alias bombs harmless), anchors are ignored. A second non-empty document is refused (empty
+ * trailing documents, as in "a: 1\n---\n", are ignored). An empty stream yields JSON null (*ret = NULL).
+ * Returns 0, -EINVAL / -E2BIG with *ret_error, -ENOMEM. */
 int yaml_to_json(const char *buf, size_t len, json_object **ret, char **ret_error);

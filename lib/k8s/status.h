@@ -75,7 +75,7 @@ int k8s_causes_append(json_object *causes_array, const char *reason, const char 
 json_object *k8s_status_not_found(const char *resource_with_group, const char *name);
 /* 409 AlreadyExists: `pods "x" already exists` */
 json_object *k8s_status_already_exists(const char *resource_with_group, const char *name);
-/* 409 Conflict: `Operation cannot be fulfilled on pods "x": <detail>` */
+/* 409 Conflict: `Operation cannot be fulfilled on pods "x": <detail>` (detail NULL: the optimistic-lock text) */
 json_object *k8s_status_conflict(const char *resource_with_group, const char *name, const char *detail);
 /* The canonical optimistic-concurrency detail text used with k8s_status_conflict(). */
 #define K8S_CONFLICT_OPTIMISTIC_LOCK_MSG                                                                      \
