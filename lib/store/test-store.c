@@ -1133,6 +1133,265 @@ static void test_tool(void **state) {
         assert_value(c->store, "/t/a", "{\"x\":2}", 1, 3);
 }
 
+/* ---- randomized model check ---- */
+
+#define MK 16
+
+typedef struct MState {
+        bool exists[MK];
+        uint64_t create[MK], mod[MK];
+        unsigned val[MK];
+} MState;
+
+typedef struct Model {
+        MState *states; /* states[rev]: the key space after revision rev */
+        size_t n_states;
+        uint64_t watched; /* last revision the model watch saw */
+        Ctx *c;
+} Model;
+
+static void model_key(unsigned k, char *buf, size_t size) {
+        snprintf(buf, size, "/m/%02u", k);
+}
+
+static unsigned model_key_index(const char *key) {
+        assert_true(strlen(key) == 5 && startswith(key, "/m/"));
+        return (unsigned) atoi(key + 3);
+}
+
+static int on_model_watch(StoreWatch *w, const StoreEvent *ev, void *userdata) {
+        Model *m = userdata;
+        const MState *st;
+        unsigned k;
+        char val[32];
+
+        assert_int_equal(ev->revision, m->watched + 1); /* no gaps, in order */
+        m->watched = ev->revision;
+        assert_true(ev->revision < m->n_states);
+        st = &m->states[ev->revision];
+        k = model_key_index(ev->value ? ev->value->key : ev->prev->key);
+        if (ev->type == STORE_EVENT_PUT) {
+                assert_true(st->exists[k]);
+                snprintf(val, sizeof val, "v%u", st->val[k]);
+                assert_string_equal(ev->value->data, val);
+                assert_int_equal(ev->value->mod_revision, ev->revision);
+                assert_int_equal(ev->value->create_revision, st->create[k]);
+                assert_true(!ev->prev || ev->prev->mod_revision == m->states[ev->revision - 1].mod[k]);
+        } else
+                assert_false(st->exists[k]);
+        return 0;
+}
+
+static void model_check_list(Model *m, uint64_t rev) {
+        const MState *st = &m->states[rev];
+        List l;
+        size_t i = 0;
+
+        if (rev == 0) /* means "latest" to store_list */
+                return;
+        assert_int_equal(list(m->c, "/m/", NULL, 0, rev, &l), 0);
+        assert_int_equal(l.revision, rev);
+        for (unsigned k = 0; k < MK; k++) {
+                char key[16], val[32];
+
+                if (!st->exists[k])
+                        continue;
+                model_key(k, key, sizeof key);
+                snprintf(val, sizeof val, "v%u", st->val[k]);
+                assert_true(i < l.n);
+                assert_string_equal(l.items[i]->key, key);
+                assert_string_equal(l.items[i]->data, val);
+                assert_int_equal(l.items[i]->create_revision, st->create[k]);
+                assert_int_equal(l.items[i]->mod_revision, st->mod[k]);
+                i++;
+        }
+        assert_int_equal(l.n, i);
+        list_done(&l);
+}
+
+static void test_model(void **state) {
+        Ctx *c = *state; /* history window 4 is too small here: reopen with 200 */
+        Model m = { .c = c };
+        MState cur = {};
+        StoreWatch *w = NULL;
+        unsigned counter = 0;
+        uint64_t rev = 0;
+
+        c->store = store_free(c->store);
+        c->history = 200;
+        ctx_open(c);
+        store_set_snapshot_threshold(c->store, 3000);
+        srand(12345);
+
+        m.states = calloc(1, sizeof(MState));
+        m.n_states = 1;
+        assert_int_equal(store_watch(c->store, "/m/", 0, on_model_watch, &m, &w), 0);
+
+        for (int round = 0; round < 400; round++) {
+                Done d[16] = {};
+                uint64_t want_rev[16] = {};
+                unsigned n = 1 + (unsigned) rand() % 16;
+
+                for (unsigned i = 0; i < n; i++) {
+                        unsigned k = (unsigned) rand() % MK, op = (unsigned) rand() % 6;
+                        char key[16], val[32];
+                        uint64_t expect;
+                        int want, r;
+                        bool del = false;
+
+                        model_key(k, key, sizeof key);
+                        switch (op) {
+                        case 0: /* create */
+                                expect = STORE_MUST_NOT_EXIST;
+                                want = cur.exists[k] ? -EEXIST : 0;
+                                break;
+                        case 1: /* CAS, right revision */
+                                expect = cur.exists[k] ? cur.mod[k] : 1 + (uint64_t) rand() % 50;
+                                want = cur.exists[k] ? 0 : -ENOENT;
+                                break;
+                        case 2: /* CAS, stale revision */
+                                expect = cur.exists[k] ? cur.mod[k] - 1 : 7;
+                                want = cur.exists[k] ? (expect == 0 ? -EEXIST : -EAGAIN) : (expect == 0 ? 0 : -ENOENT);
+                                break;
+                        case 3: /* upsert */
+                                expect = STORE_ANY_REVISION;
+                                want = 0;
+                                break;
+                        case 4: /* delete */
+                                expect = STORE_ANY_REVISION;
+                                want = cur.exists[k] ? 0 : -ENOENT;
+                                del = true;
+                                break;
+                        default: /* delete CAS, right revision */
+                                expect = cur.exists[k] ? cur.mod[k] : 3;
+                                want = cur.exists[k] ? 0 : -ENOENT;
+                                del = true;
+                                break;
+                        }
+                        snprintf(val, sizeof val, "v%u", counter + 1);
+                        if (del)
+                                r = store_delete(c->store, key, expect, on_done, &d[i]);
+                        else
+                                r = store_put(c->store, key, val, strlen(val), expect, on_done, &d[i]);
+                        assert_int_equal(r, want);
+                        if (r < 0)
+                                continue;
+
+                        rev++;
+                        if (del)
+                                cur.exists[k] = false;
+                        else {
+                                if (!cur.exists[k])
+                                        cur.create[k] = rev;
+                                cur.exists[k] = true;
+                                cur.mod[k] = rev;
+                                cur.val[k] = ++counter;
+                        }
+                        want_rev[i] = rev;
+                        m.states = realloc(m.states, (rev + 1) * sizeof(MState));
+                        assert_non_null(m.states);
+                        m.states[rev] = cur;
+                        m.n_states = rev + 1;
+                }
+                run(c);
+                for (unsigned i = 0; i < n; i++)
+                        if (want_rev[i]) {
+                                assert_int_equal(d[i].calls, 1);
+                                assert_int_equal(d[i].r, 0);
+                                assert_int_equal(d[i].revision, want_rev[i]);
+                        } else
+                                assert_int_equal(d[i].calls, 0);
+                assert_int_equal(store_revision(c->store), rev);
+                assert_int_equal(m.watched, rev);
+
+                /* lists at the latest and at a random revision in the window; older is stale */
+                model_check_list(&m, rev);
+                uint64_t oldest = store_oldest_revision(c->store) - 1;
+                assert_true(oldest <= rev);
+                model_check_list(&m, oldest + (uint64_t) rand() % (rev - oldest + 1));
+                if (oldest > 0) {
+                        List l;
+                        assert_int_equal(list(c, "/m/", NULL, 0, oldest - 1, &l), -ESTALE);
+                }
+
+                if (round % 97 == 96) {
+                        /* restart: state, revision and (log-backed) history survive */
+                        store_watch_free(w);
+                        ctx_reopen(c);
+                        store_set_snapshot_threshold(c->store, 3000);
+                        assert_int_equal(store_revision(c->store), rev);
+                        model_check_list(&m, rev);
+                        oldest = store_oldest_revision(c->store) - 1;
+                        if (m.watched >= oldest)
+                                assert_int_equal(store_watch(c->store, "/m/", m.watched, on_model_watch, &m, &w), 0);
+                        else {
+                                assert_int_equal(store_watch(c->store, "/m/", m.watched, on_model_watch, &m, &w),
+                                                 -ESTALE);
+                                m.watched = rev;
+                                assert_int_equal(store_watch(c->store, "/m/", 0, on_model_watch, &m, &w), 0);
+                        }
+                }
+        }
+        StoreStats st;
+        store_get_stats(c->store, &st);
+        assert_true(st.n_snapshots > 0);
+        store_watch_free(w);
+        free(m.states);
+}
+
+/* Leftovers of a crash during a snapshot are ignored and removed; a damaged snapshot is refused. */
+static void test_snapshot_crash_leftovers(void **state) {
+        Ctx *c = *state;
+        char p[PATH_MAX + 32];
+        FILE *f;
+        StoreOptions o = { .dir = c->dir, .event = c->event, .no_sync = true };
+
+        put_sync(c, "/a", "1", STORE_MUST_NOT_EXIST);
+        assert_int_equal(store_snapshot(c->store), 0);
+        put_sync(c, "/b", "2", STORE_MUST_NOT_EXIST);
+        ctx_close(c);
+
+        snprintf(p, sizeof p, "%s/%s.tmp", c->dir, STORE_SNAPSHOT_FILE);
+        f = fopen(p, "we");
+        assert_non_null(f);
+        fputs("half a snapshot", f);
+        fclose(f);
+        ctx_open(c);
+        assert_int_equal(file_size(c, STORE_SNAPSHOT_FILE ".tmp"), -1);
+        assert_int_equal(store_revision(c->store), 2);
+        assert_value(c->store, "/a", "1", 1, 1);
+        assert_value(c->store, "/b", "2", 2, 2);
+        ctx_close(c);
+
+        /* a snapshot is written atomically, so damage in it is corruption, not a torn tail */
+        truncate_file(c, STORE_SNAPSHOT_FILE, file_size(c, STORE_SNAPSHOT_FILE) - 1);
+        assert_int_equal(store_open(&o, &c->store), -EBADMSG);
+        assert_null(c->store);
+}
+
+static int flush_from_cb(StoreWatch *w, const StoreEvent *ev, void *userdata) {
+        Store *s = userdata;
+        StoreWatch *w2 = NULL;
+        Seen *seen = calloc(1, sizeof(Seen));
+
+        assert_int_equal(store_flush(s), -EDEADLK);
+        /* a watch created from a callback starts after this event and is served later */
+        assert_int_equal(store_watch(s, "", ev->revision - 1, on_watch, seen, &w2), 0);
+        assert_int_equal(seen->n, 0);
+        store_watch_free(w2);
+        free(seen);
+        return -1; /* and cancel ourselves */
+}
+
+static void test_callback_reentry(void **state) {
+        Ctx *c = *state;
+        StoreWatch *w;
+
+        assert_int_equal(store_watch(c->store, "", 0, flush_from_cb, c->store, &w), 0);
+        put_sync(c, "/x", "1", STORE_MUST_NOT_EXIST);
+        put_sync(c, "/y", "1", STORE_MUST_NOT_EXIST); /* the watch is gone: not called again */
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_crc32c),
@@ -1161,6 +1420,9 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_busy_bytes, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_nested_dir, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_tool, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_model, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_snapshot_crash_leftovers, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_callback_reentry, setup, teardown),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
