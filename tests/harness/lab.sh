@@ -122,6 +122,13 @@ assert_not_contains() {  # HAYSTACK NEEDLE [WHAT]
         return 0
 }
 
+assert_line_match() {  # TEXT ERE [WHAT]: some line of TEXT matches ERE
+        if ! printf '%s\n' "$1" | grep -qE -- "$2"; then
+                printf 'ASSERTION FAILED: %s\n  expected a line matching: %s\n  actual:\n%s\n' "${3:-no line matches}" "$2" "$1" >&2
+                return 1
+        fi
+}
+
 assert_match() {  # STRING ERE [WHAT]
         if ! [[ $1 =~ $2 ]]; then
                 printf 'ASSERTION FAILED: %s\n  expected to match: %s\n  actual: %s\n' "${3:-no match}" "$2" "$1" >&2
@@ -159,7 +166,12 @@ lab_check() {
         [ "$errexit" = 1 ] && set -e
         if [ "$rc" = 0 ]; then
                 lab__tap ok "$desc"
-                [ -n "${LAB_VERBOSE:-}" ] && [ -n "$out" ] && printf '%s\n' "$out" | sed 's/^/#   /'
+                # comment lines (timings, notes) are shown always, everything else with LAB_VERBOSE=1
+                if [ -n "${LAB_VERBOSE:-}" ]; then
+                        [ -n "$out" ] && printf '%s\n' "$out" | sed 's/^/#   /'
+                else
+                        printf '%s\n' "$out" | grep '^# ' || true
+                fi
         else
                 lab__tap not-ok "$desc (rc=$rc, $(($(lab__now_ms) - t0)) ms)" "$out"
         fi
@@ -453,6 +465,7 @@ lab__apiserver_launch() {
                 ${KSHIM_APISERVER_ARGS:-} >> "$LAB/apiserver.log" 2>&1 < /dev/null &
         pid=$!
         lab__record_pid apiserver apiserver "$pid"
+        disown "$pid" 2>/dev/null  # no "Killed" job notice after lab_apiserver_kill9
         st=$(lab__starttime "$pid") || st=0
         KSHIM_PORT=$port
         KSHIM_SERVER=http://127.0.0.1:$port
@@ -771,6 +784,7 @@ lab_agent_start() {
                 --state-dir "$r/agent" ${KSHIM_NODEAGENT_ARGS:-} >> "$r/agent.log" 2>&1 < /dev/null &
         launcher=$!
         lab__record_pid agent-nsenter "$name" "$launcher"
+        disown "$launcher" 2>/dev/null
         # nsenter forks to enter the PID namespace; the agent is its child
         for ((i = 0; i < 200; i++)); do
                 apid=$(cat /proc/"$launcher"/task/*/children 2>/dev/null | tr -d ' ')

@@ -3,8 +3,8 @@
 #
 # Harness self-test (needs root, no kshim binaries): boots two private systemd nodes at once and checks
 # that they are isolated from each other and from the host, and that teardown leaves nothing behind.
-set -euo pipefail
 # shellcheck disable=SC2317  # check functions are invoked indirectly (lab_check)
+set -euo pipefail
 
 # shellcheck source=tests/harness/lab.sh
 . "$(dirname "$0")/lab.sh"
