@@ -48,18 +48,22 @@ int bus_append_unit_property(sd_bus_message *m, const UnitProperty *p) {
                         r = sd_bus_message_close_container(m);
                 break;
         case 'E':
-                r = sd_bus_message_open_container(m, 'v', "a(sasb)");
+                r = sd_bus_message_open_container(m, 'v', "a(sasas)");
                 if (r >= 0)
-                        r = sd_bus_message_open_container(m, 'a', "(sasb)");
+                        r = sd_bus_message_open_container(m, 'a', "(sasas)");
                 if (r >= 0)
-                        r = sd_bus_message_open_container(m, 'r', "sasb");
+                        r = sd_bus_message_open_container(m, 'r', "sasas");
                 if (r >= 0)
                         r = sd_bus_message_append(m, "s", p->value.exec.path);
                 if (r >= 0)
                         r = sd_bus_message_append_strv(m, p->value.exec.argv);
                 if (r >= 0)
-                        r = sd_bus_message_append(m, "b", (int) p->value.exec.ignore_failure);
-                for (int i = 0; r >= 0 && i < 3; i++)
+                        r = sd_bus_message_open_container(m, 'a', "s");
+                if (r >= 0 && p->value.exec.ignore_failure)
+                        r = sd_bus_message_append(m, "s", "ignore-failure");
+                if (r >= 0 && p->value.exec.no_env_expand)
+                        r = sd_bus_message_append(m, "s", "no-env-expand");
+                for (int i = 0; r >= 0 && i < 4; i++)
                         r = sd_bus_message_close_container(m);
                 break;
         default:

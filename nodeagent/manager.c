@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
+#include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/utsname.h>
 #include <time.h>
@@ -429,6 +431,10 @@ int manager_new(sd_event *e, Manager **ret) {
 int manager_start(Manager *m) {
         uint64_t now;
         int r;
+
+        struct statfs sfs;
+        m->cgroup_v1 = statfs("/sys/fs/cgroup", &sfs) >= 0 && sfs.f_type != CGROUP2_SUPER_MAGIC;
+        log_info("cgroup %s hierarchy", m->cgroup_v1 ? "v1 (legacy/hybrid)" : "v2 (unified)");
 
         r = manager_connect_bus(m);
         if (r < 0)

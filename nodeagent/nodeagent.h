@@ -77,6 +77,7 @@ struct Manager {
 
         char *server, *node_name, *node_ip, *state_dir, *bus_address;
         char *systemd_version;
+        bool cgroup_v1;               /* /sys/fs/cgroup is not cgroup2 (legacy or hybrid) */
 
         Pod *pods;                    /* uid → Pod */
         sd_event_source *sync_source; /* deferred, idle priority: pods with dirty=true */

@@ -115,6 +115,17 @@ Pod *manager_find_pod_by_unit(Manager *m, const char *unit) {
 
 static void on_status_patched(ApiClient *c, long status, json_object *body, void *userdata);
 
+static json_object *prev_container_status(json_object *prev, const char *name) {
+        json_object *l = json_get(prev, "containerStatuses");
+        size_t n = json_object_is_type(l, json_type_array) ? json_object_array_length(l) : 0;
+        for (size_t i = 0; i < n; i++) {
+                json_object *c = json_object_array_get_idx(l, i);
+                if (streq_ptr(json_get_string(c, "name"), name))
+                        return c;
+        }
+        return NULL;
+}
+
 static void pod_report_status(Pod *p) {
         Manager *m = p->manager;
         _cleanup_free_ ContainerInput *in = NULL;
@@ -149,6 +160,7 @@ static void pod_report_status(Pod *p) {
                                 .waiting_message = c->spec->waiting_reason ? c->spec->waiting_message
                                                                            : c->start_error_message,
                                 .snap = c->have_snap ? &c->snap : NULL,
+                                .prev = prev_container_status(prev, c->spec->container),
                         };
                 } else {
                         json_object *sc = json_object_array_get_idx(spec_containers, i);
@@ -284,6 +296,16 @@ static void pod_refresh(Pod *p) {
 
 /* ---- start ---- */
 
+/* fire-and-forget Unit.Ref / Unit.Unref */
+static int unit_call(Manager *m, const char *unit, const char *method) {
+        _cleanup_free_ char *path = NULL;
+        int r = sd_bus_path_encode("/org/freedesktop/systemd1/unit", unit, &path);
+        if (r < 0)
+                return r;
+        return sd_bus_call_method_async(m->bus, NULL, "org.freedesktop.systemd1", path, "org.freedesktop.systemd1.Unit",
+                                        method, NULL, NULL, NULL);
+}
+
 typedef struct StartCall {
         Pod *pod;
         ssize_t container;
@@ -304,8 +326,12 @@ static int on_start_reply(sd_bus_message *reply, void *userdata, sd_bus_error *r
                         c->start_error_reason = strdup("CreateContainerError");
                         c->start_error_message = strdup(strempty(e->message));
                 }
-        } else if (e)
+        } else if (e) {
                 log_info("pod %s/%s: adopted running unit %s", p->ns, p->name, unit);
+                /* a unit started by an earlier agent lost its AddRef with that connection: take one */
+                if (sc->container >= 0)
+                        (void) unit_call(p->manager, unit, "Ref");
+        }
         else
                 log_debug("pod %s/%s: started %s", p->ns, p->name, unit);
         free(sc);
@@ -346,7 +372,7 @@ static int start_unit(Pod *p, const UnitSpec *u, ssize_t container) {
 static int pod_translate(Pod *p) {
         Manager *m = p->manager;
         _cleanup_free_ char *error = NULL;
-        TranslateContext ctx = { .node_name = m->node_name, .node_ip = m->node_ip };
+        TranslateContext ctx = { .node_name = m->node_name, .node_ip = m->node_ip, .cgroup_v1 = m->cgroup_v1 };
         int r;
 
         r = translate_pod(p->object, &ctx, &p->plan, &error);
@@ -485,8 +511,12 @@ static void pod_sync_deleting(Pod *p) {
         case POD_STOPPING_CONTAINERS:
                 if (p->stops_pending > 0 || p->calls_pending > 0)
                         return;
-                if (p->plan)
+                if (p->plan) {
+                        /* containers are down: drop our references so systemd collects them */
+                        for (size_t i = 0; i < p->plan->n_containers; i++)
+                                (void) unit_call(p->manager, p->plan->containers[i].name, "Unref");
                         (void) stop_unit(p, p->plan->slice.name);
+                }
                 p->state = POD_STOPPING_SLICE;
                 __attribute__((fallthrough));
         case POD_STOPPING_SLICE:

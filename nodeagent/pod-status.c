@@ -45,7 +45,15 @@ static json_object *terminated_new(const UnitSnapshot *s) {
         } else
                 exit_code = 128; /* never ran: StartError, like containerd */
 
-        if (s->exec_main_code == 0)
+        /* Setup failures in systemd's child before execve() exit with systemd's own codes 200..243
+         * (203/EXEC: binary not found, 200/CHDIR, 226/NAMESPACE, ... see systemd.exec(5)), Result=exit-code.
+         * Known ambiguity: a program that itself exits with 200..243 is reported as StartError too. */
+        bool start_error = s->exec_main_code == 0 || streq_ptr(s->result, "exec") ||
+                           (s->exec_main_code == 1 && s->exec_main_status >= 200 && s->exec_main_status <= 243);
+        if (start_error)
+                exit_code = 128;
+
+        if (start_error)
                 reason = "StartError";
         else if (streq_ptr(s->result, "oom-kill"))
                 reason = "OOMKilled";
@@ -53,12 +61,13 @@ static json_object *terminated_new(const UnitSnapshot *s) {
                 reason = exit_code == 0 ? "Completed" : "Error";
 
         json_object_object_add(t, "exitCode", json_object_new_int(exit_code));
-        if (sig > 0)
+        if (sig > 0 && !start_error)
                 json_object_object_add(t, "signal", json_object_new_int(sig));
         put_str(t, "reason", reason);
-        if (s->exec_main_code == 0 && s->result) {
+        if (start_error && s->result) {
                 _cleanup_free_ char *m = NULL;
-                if (asprintf(&m, "systemd could not start the container (Result=%s)", s->result) >= 0)
+                if (asprintf(&m, "systemd could not start the container (Result=%s, exit status %d, see systemd.exec(5))",
+                             s->result, s->exec_main_status) >= 0)
                         put_str(t, "message", m);
         }
         if (s->exec_main_start_usec > 0)
@@ -93,9 +102,22 @@ json_object *container_status_build(const ContainerInput *in, ContainerStateKind
         if (!cs || !state)
                 return NULL;
 
+        json_object *prev_term = json_get(in->prev, "state.terminated");
+        bool gone = s && !s->loaded && !has_run(s);
+
         if (in->waiting_reason) {
                 kind = CONTAINER_WAITING;
                 json_object_object_add(state, "waiting", waiting_new(in->waiting_reason, in->waiting_message));
+        } else if (gone && prev_term) {
+                kind = CONTAINER_TERMINATED;
+                json_object_object_add(state, "terminated", json_object_get(prev_term));
+        } else if (gone && json_get(in->prev, "state.running")) {
+                kind = CONTAINER_TERMINATED;
+                json_object *t = json_object_new_object();
+                json_object_object_add(t, "exitCode", json_object_new_int(137));
+                put_str(t, "reason", "ContainerStatusUnknown");
+                put_str(t, "message", "The container could not be located when the pod was terminated");
+                json_object_object_add(state, "terminated", t);
         } else if (!s || (!s->loaded && !has_run(s)) || streq(as, "")) {
                 kind = CONTAINER_WAITING;
                 json_object_object_add(state, "waiting", waiting_new("ContainerCreating", NULL));
@@ -129,10 +151,15 @@ json_object *container_status_build(const ContainerInput *in, ContainerStateKind
         json_object_object_add(cs, "lastState", ls);
         json_object_object_add(cs, "ready", json_object_new_boolean(kind == CONTAINER_RUNNING));
         json_object_object_add(cs, "started", json_object_new_boolean(kind == CONTAINER_RUNNING));
-        json_object_object_add(cs, "restartCount", json_object_new_int(s ? (int32_t) s->n_restarts : 0));
+        int32_t restarts = s ? (int32_t) s->n_restarts : 0;
+        if (gone && in->prev)
+                restarts = (int32_t) json_get_int(in->prev, "restartCount", 0); /* the counter went with the unit */
+        json_object_object_add(cs, "restartCount", json_object_new_int(restarts));
         put_str(cs, "image", strempty(in->image));
         put_str(cs, "imageID", strempty(in->image));
-        if (s && s->invocation_id[0] && in->unit) {
+        if (gone && json_get_string(in->prev, "containerID"))
+                put_str(cs, "containerID", json_get_string(in->prev, "containerID"));
+        else if (s && s->invocation_id[0] && in->unit) {
                 _cleanup_free_ char *id = NULL;
                 if (asprintf(&id, "systemd://%s/%s", in->unit, s->invocation_id) < 0)
                         return NULL;

@@ -13,6 +13,9 @@
  *   activating (start)                                → waiting{ContainerCreating}
  *   inactive/failed after a run                       → terminated{exitCode, signal, reason, times}
  *   failed without a run (Result=exec, resources...)  → terminated{StartError, exitCode 128}
+ * A unit that is gone (not loaded) although the container was reported before (kubelet's rules):
+ *   previously terminated → that terminated state is kept
+ *   previously running    → terminated{ContainerStatusUnknown, exitCode 137}
  * Phase follows kubelet's getPhase(); conditions follow pkg/kubelet/status/generate.go (no init
  * containers, no probes yet: ready == running).
  */
@@ -46,6 +49,7 @@ typedef struct ContainerInput {
         const char *waiting_reason;  /* pre-start problem, or NULL */
         const char *waiting_message;
         const UnitSnapshot *snap;    /* NULL: nothing known yet */
+        json_object *prev;           /* previously reported v1.ContainerStatus of this container, or NULL */
 } ContainerInput;
 
 typedef enum ContainerStateKind {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 
-/* kshim-translate POD.yaml|POD.json|-   → prints the UnitPlan as unit-file-like text (dry run).
+/* kshim-translate [--cgroup-v1] POD.yaml|POD.json|-   → prints the UnitPlan as unit-file-like text (dry run).
  * kshim-translate --rows                 → prints the mapping table (Markdown, for docs/TRANSLATION.md). */
 
 #include <errno.h>
@@ -50,9 +50,14 @@ int main(int argc, char *argv[]) {
         size_t len;
         int r;
 
+        bool v1 = argc == 3 && streq(argv[1], "--cgroup-v1");
+        if (v1) {
+                argv++;
+                argc--;
+        }
         if (argc != 2 || streq(argv[1], "--help") || streq(argv[1], "-h")) {
-                fprintf(argc == 2 ? stdout : stderr, "usage: %s POD.yaml|POD.json|-\n       %s --rows\n", argv[0],
-                        argv[0]);
+                fprintf(argc == 2 ? stdout : stderr, "usage: %s [--cgroup-v1] POD.yaml|POD.json|-\n       %s --rows\n",
+                        argv[0], argv[0]);
                 return argc == 2 ? 0 : 2;
         }
         if (streq(argv[1], "--rows"))
@@ -77,7 +82,7 @@ int main(int argc, char *argv[]) {
                 fprintf(stderr, "%s: %s\n", argv[1], error ? error : strerror(-r));
                 return 1;
         }
-        TranslateContext ctx = { .node_name = "node", .node_ip = "127.0.0.1" };
+        TranslateContext ctx = { .node_name = "node", .node_ip = "127.0.0.1", .cgroup_v1 = v1 };
         r = translate_pod(pod, &ctx, &plan, &error);
         if (r < 0) {
                 fprintf(stderr, "%s: %s\n", argv[1], error ? error : strerror(-r));

@@ -462,6 +462,14 @@ static int gen_kill_signal(TranslateState *s, UnitSpec *u, const char *prop) {
         return add_i32(u, prop, 15 /* SIGTERM */);
 }
 
+static int gen_true(TranslateState *s, UnitSpec *u, const char *prop) {
+        return add_bool(u, prop, true);
+}
+
+static int gen_zero(TranslateState *s, UnitSpec *u, const char *prop) {
+        return add_u64(u, prop, 0);
+}
+
 static int gen_private_tmp(TranslateState *s, UnitSpec *u, const char *prop) {
         return add_bool(u, prop, true);
 }
@@ -512,7 +520,7 @@ static int gen_exec_start(TranslateState *s, UnitSpec *u, const char *prop) {
                 free(path);
                 return -ENOMEM;
         }
-        p->value.exec = (UnitExec) { .path = path, .argv = TAKE_PTR(argv) };
+        p->value.exec = (UnitExec) { .path = path, .argv = TAKE_PTR(argv), .no_env_expand = true };
         return 1;
 }
 
@@ -604,7 +612,8 @@ static int gen_cpu_quota(TranslateState *s, UnitSpec *u, const char *prop) {
         return add_u64(u, prop, MAX((uint64_t) m * 1000, (uint64_t) 1000));
 }
 
-static int gen_cpu_weight(TranslateState *s, UnitSpec *u, const char *prop) {
+/* kubelet: shares = milli*1024/1000, clamped to [2, 262144]; 0 = no request */
+static int cpu_shares(TranslateState *s, uint64_t *ret) {
         const char *req = resource_string(s->container, "requests", "cpu");
         int64_t m;
         if (!req)
@@ -614,9 +623,31 @@ static int gen_cpu_weight(TranslateState *s, UnitSpec *u, const char *prop) {
         if (k8s_quantity_parse(req, &m) < 0 || m < 0)
                 return state_fail(s, "CreateContainerConfigError", "container '%s': bad cpu request '%s'",
                                   s->container_name, req);
-        /* kubelet: shares = milli*1024/1000 (min 2, max 262144); cgroup v2 weight = 1 + (shares-2)*9999/262142 */
-        uint64_t shares = MIN(MAX((uint64_t) m * 1024 / 1000, (uint64_t) 2), (uint64_t) 262144);
+        *ret = MIN(MAX((uint64_t) m * 1024 / 1000, (uint64_t) 2), (uint64_t) 262144);
+        return 1;
+}
+
+static int gen_cpu_weight(TranslateState *s, UnitSpec *u, const char *prop) {
+        uint64_t shares;
+        int r;
+        if (s->ctx && s->ctx->cgroup_v1)
+                return 0;
+        r = cpu_shares(s, &shares);
+        if (r <= 0)
+                return r;
+        /* kubelet's cgroup v2 conversion */
         return add_u64(u, prop, 1 + (shares - 2) * 9999 / 262142);
+}
+
+static int gen_cpu_shares(TranslateState *s, UnitSpec *u, const char *prop) {
+        uint64_t shares;
+        int r;
+        if (!s->ctx || !s->ctx->cgroup_v1)
+                return 0;
+        r = cpu_shares(s, &shares);
+        if (r <= 0)
+                return r;
+        return add_u64(u, prop, shares);
 }
 
 static const TranslateRow translate_rows[] = {
@@ -628,9 +659,10 @@ static const TranslateRow translate_rows[] = {
         { ROW_CONTAINER, "metadata.namespace/name/uid, container name", "Description", 's', gen_description,
           "`kshim pod <ns>/<pod> container <ctr> (uid <uid>)`" },
         { ROW_CONTAINER, "-", "Type", 's', gen_const_string, "exec: started once execve() succeeded" },
-        { ROW_CONTAINER, "spec.containers[].command + args", "ExecStart", 'E', gen_exec_start,
-          "command[0] is the binary (systemd searches its default PATH for bare names); no command: "
-          "CreateContainerConfigError (the host image has no entrypoint)" },
+        { ROW_CONTAINER, "spec.containers[].command + args", "ExecStartEx", 'E', gen_exec_start,
+          "command[0] is the binary (systemd searches its default PATH for bare names); flag no-env-expand "
+          "(':' prefix: systemd must not expand $VAR); no command: CreateContainerConfigError (the host "
+          "image has no entrypoint)" },
         { ROW_CONTAINER, "spec.containers[].env[].value, spec.hostname", "Environment", 'S', gen_environment,
           "PATH default, HOSTNAME, KSHIM_POD_NAMESPACE/NAME/UID, KSHIM_CONTAINER_NAME, then env (value only)" },
         { ROW_CONTAINER, "spec.containers[].workingDir", "WorkingDirectory", 's', gen_working_directory,
@@ -647,7 +679,13 @@ static const TranslateRow translate_rows[] = {
         { ROW_CONTAINER, "-", "StandardError", 's', gen_const_string, "journal" },
         { ROW_CONTAINER, "spec.containers[].name", "SyslogIdentifier", 's', gen_syslog_identifier,
           "container name" },
-        { ROW_CONTAINER, "-", "CollectMode", 's', gen_const_string, "inactive-or-failed: unit vanishes once stopped" },
+        { ROW_CONTAINER, "-", "CollectMode", 's', gen_const_string,
+          "inactive-or-failed: the unit vanishes once stopped and unreferenced" },
+        { ROW_CONTAINER, "-", "AddRef", 'b', gen_true,
+          "the agent's bus connection holds a reference, so the exit status survives until reported; "
+          "the agent drops it (Unit.Unref) when the pod is deleted" },
+        { ROW_CONTAINER, "-", "StartLimitIntervalUSec", 't', gen_zero,
+          "0: no start rate limit (kubelet never gives up on a container)" },
         { ROW_CONTAINER, "image " KSHIM_HOST_IMAGE, "ProtectSystem", 's', gen_const_string,
           "strict: host root read-only" },
         { ROW_CONTAINER, "image " KSHIM_HOST_IMAGE, "PrivateTmp", 'b', gen_private_tmp, "yes" },
@@ -655,7 +693,9 @@ static const TranslateRow translate_rows[] = {
           "bytes; systemd 252 writes memory.limit_in_bytes on cgroup v1" },
         { ROW_CONTAINER, "resources.limits.cpu", "CPUQuotaPerSecUSec", 't', gen_cpu_quota, "milli-CPU × 1000 µs" },
         { ROW_CONTAINER, "resources.requests.cpu (or limits.cpu)", "CPUWeight", 't', gen_cpu_weight,
-          "kubelet's shares → weight conversion" },
+          "cgroup v2: kubelet's shares → weight conversion" },
+        { ROW_CONTAINER, "resources.requests.cpu (or limits.cpu)", "CPUShares", 't', gen_cpu_shares,
+          "cgroup v1: milli-CPU × 1024 / 1000 (as kubelet)" },
 };
 
 int translate_rows_to_markdown(FILE *f) {
@@ -801,7 +841,8 @@ static void fput_quoted(const char *s, FILE *f) {
 }
 
 static bool property_in_unit_section(const char *name) {
-        return streq(name, "Description") || streq(name, "CollectMode");
+        return streq(name, "Description") || streq(name, "CollectMode") || streq(name, "AddRef") ||
+               streq(name, "StartLimitIntervalUSec");
 }
 
 static void property_to_text(const UnitProperty *p, FILE *f) {
@@ -835,6 +876,8 @@ static void property_to_text(const UnitProperty *p, FILE *f) {
         case 'E':
                 if (p->value.exec.ignore_failure)
                         fputc('-', f);
+                if (p->value.exec.no_env_expand)
+                        fputc(':', f);
                 if (!p->value.exec.argv || !p->value.exec.argv[0] || !streq(p->value.exec.argv[0], p->value.exec.path)) {
                         fputc('@', f);
                         fput_quoted(p->value.exec.path, f);

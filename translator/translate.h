@@ -36,15 +36,17 @@ typedef enum QosClass {
 const char *qos_class_to_string(QosClass q);       /* "Guaranteed", "Burstable", "BestEffort" */
 QosClass qos_class_from_string(const char *s);
 
+/* Marshalled as ExecStartEx-style a(sasas): path, argv, flags ("ignore-failure", "no-env-expand"). */
 typedef struct UnitExec {
         char *path;
         char **argv;          /* NULL-terminated */
         bool ignore_failure;
+        bool no_env_expand;   /* systemd must not expand $VAR/$$ in argv (kubelet does not either) */
 } UnitExec;
 
 typedef struct UnitProperty {
         char *name;
-        char type; /* 's','b','t' (uint64),'u','i','x','S' (strv),'E' (exec command: path, argv, ignore-failure) */
+        char type; /* 's','b','t' (uint64),'u','i','x','S' (strv),'E' (exec command: path, argv, flags; property name *Ex) */
         union {
                 char *s;
                 bool b;
@@ -79,6 +81,7 @@ typedef struct UnitPlan {
 typedef struct TranslateContext {
         const char *node_name;
         const char *node_ip;
+        bool cgroup_v1;        /* legacy/hybrid hierarchy: CPUShares= instead of CPUWeight= */
 } TranslateContext;
 
 int translate_pod(json_object *pod, const TranslateContext *ctx, UnitPlan **ret, char **ret_error);
