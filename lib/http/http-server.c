@@ -52,10 +52,11 @@
  *   request target > KSHIM_HTTP_MAX_URL_BYTES → 414; body (Content-Length or actual) >
  *   KSHIM_HTTP_MAX_BODY_BYTES → 413; malformed → 400. Each answers a Kubernetes Status JSON and closes.
  *   More than KSHIM_HTTP_MAX_CONNECTIONS connections: new ones are closed at once. A connection without
- *   an outstanding request is closed KSHIM_HTTP_IDLE_TIMEOUT_USEC after its last answer (or accept), so
- *   a request must arrive completely within that time. Streams: unsent output beyond
- *   KSHIM_HTTP_MAX_OUTPUT_BUFFER makes http_stream_write() return -ENOBUFS and drops the connection.
- *   Complete responses are not capped (a large list answer is legitimate).
+ *   an outstanding request is closed KSHIM_HTTP_IDLE_TIMEOUT_USEC after its last answer (or accept, or
+ *   the last progress sending queued output), so a request must arrive completely within that time.
+ *   Streams: unsent output beyond KSHIM_HTTP_MAX_OUTPUT_BUFFER makes http_stream_write() return
+ *   -ENOBUFS and drops the connection. Complete responses are not capped (a large list answer is
+ *   legitimate), but parsing pauses above HTTP_OUTPUT_HIGH_WATER (see Pipelining).
  */
 
 #include <arpa/inet.h>
@@ -273,6 +274,7 @@ struct HttpServer {
 
 static void connection_schedule(HttpConnection *c);
 static void connection_update_events(HttpConnection *c);
+static void connection_arm_timer(HttpConnection *c, uint64_t usec);
 
 static uint64_t now_usec(clockid_t clock) {
         struct timespec ts;
@@ -473,6 +475,9 @@ static int connection_flush(HttpConnection *c) {
                         return -errno;
                 }
                 c->out_off += (size_t) k;
+                /* A slow reader of a large answer is not idle: count from the last progress. */
+                if (k > 0 && !request_outstanding(c->req) && !c->lingering)
+                        connection_arm_timer(c, c->server->idle_timeout_usec);
         }
         if (connection_pending(c) == 0) {
                 c->out.len = c->out_off = 0;
@@ -1173,7 +1178,8 @@ static int on_connection_io(sd_event_source *es, int fd, uint32_t revents, void 
                                 continue;
                         }
 
-                        if (c->read_eof || c->close_after || (connection_busy(c) && c->in.len >= HTTP_INPUT_CAP))
+                        if (c->read_eof || c->close_after ||
+                            (connection_busy(c) && c->in.len >= HTTP_INPUT_CAP))
                                 break;
                         n = recv(fd, chunk, sizeof(chunk), MSG_DONTWAIT);
                         if (n < 0) {
@@ -1682,7 +1688,8 @@ int http_reply(HttpRequest *r, int code, const char *content_type, const char *c
                 _cleanup_free_ char *b = NULL;
                 size_t bl = 0;
 
-                log_debug("http: invalid answer (code %d or a header line) for '%s'", code, strempty(r->path));
+                log_debug("http: invalid answer (code %d or a header line) for '%s'", code,
+                          strempty(r->path));
                 b = status_json(500, "Internal error occurred: invalid response", &bl);
                 r->keep_alive = false;
                 (void) http_reply(r, 500, "application/json", NULL, b ?: "", b ? bl : 0);

@@ -32,6 +32,7 @@
 #include "http-server-internal.h"
 #include "http-server.h"
 #include "kshim-limits.h"
+#include "log.h"
 #include "macro.h"
 
 /* ---- server side ---- */
@@ -207,6 +208,14 @@ static int handler(HttpRequest *r, void *userdata) {
                 assert_int_equal(http_reply(r, 200, "text/plain", NULL, big, sizeof(big)), 0);
                 return 0;
         }
+        if (streq(path, "/huge")) {
+                char *huge = malloc(8 * 1024 * 1024);
+                assert_non_null(huge);
+                memset(huge, 'H', 8 * 1024 * 1024);
+                assert_int_equal(http_reply(r, 200, "text/plain", NULL, huge, 8 * 1024 * 1024), 0);
+                free(huge);
+                return 0;
+        }
         if (streq(path, "/hdr")) {
                 const char *v = http_request_header(r, "x-test");
                 snprintf(body, sizeof(body), "<%s>", v ?: "none");
@@ -291,6 +300,31 @@ static Ctx *ctx_new_listen(const char *address) {
 
 static Ctx *ctx_new(void) {
         return ctx_new_listen("127.0.0.1:0");
+}
+
+/* A server on a socket we made ourselves (as from socket activation); accepted connections inherit
+ * the listener's SO_SNDBUF when sndbuf > 0, which keeps kernel buffering out of timing tests. */
+static Ctx *ctx_new_fd(int sndbuf) {
+        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        socklen_t salen = sizeof(sa);
+        Ctx *t = calloc(1, sizeof(Ctx));
+        int fd;
+
+        assert_non_null(t);
+        fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        assert_true(fd >= 0);
+        if (sndbuf > 0)
+                assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf)), 0);
+        assert_int_equal(bind(fd, (struct sockaddr *) &sa, sizeof(sa)), 0);
+        assert_int_equal(listen(fd, 16), 0);
+        assert_int_equal(getsockname(fd, (struct sockaddr *) &sa, &salen), 0);
+
+        assert_int_equal(sd_event_new(&t->event), 0);
+        assert_int_equal(http_server_new(t->event, handler, t, &t->server), 0);
+        assert_int_equal(http_server_add_fd(t->server, fd), 0); /* the server owns it now */
+        t->port = http_server_port(t->server);
+        assert_int_equal(t->port, ntohs(sa.sin_port));
+        return t;
 }
 
 static void ctx_run(Ctx *t, client_fn_t client) {
@@ -625,23 +659,8 @@ static void test_ipv6(void **state) {
 }
 
 static void test_add_fd(void **state) {
-        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-        socklen_t salen = sizeof(sa);
-        Ctx *t = calloc(1, sizeof(Ctx));
-        int fd;
+        Ctx *t = ctx_new_fd(0);
 
-        /* an already listening (blocking) socket, as from socket activation */
-        fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        assert_true(fd >= 0);
-        assert_int_equal(bind(fd, (struct sockaddr *) &sa, sizeof(sa)), 0);
-        assert_int_equal(listen(fd, 16), 0);
-        assert_int_equal(getsockname(fd, (struct sockaddr *) &sa, &salen), 0);
-
-        assert_int_equal(sd_event_new(&t->event), 0);
-        assert_int_equal(http_server_new(t->event, handler, t, &t->server), 0);
-        assert_int_equal(http_server_add_fd(t->server, fd), 0); /* the server owns it now */
-        t->port = http_server_port(t->server);
-        assert_int_equal(t->port, ntohs(sa.sin_port));
         ctx_run(t, client_keepalive);
         assert_int_equal(t->n_requests, 3);
         ctx_free(t);
@@ -1173,6 +1192,56 @@ static void test_idle_timeout(void **state) {
         ctx_free(t);
 }
 
+static void client_slow_reader(Ctx *t) {
+        Client *c;
+        int rcvbuf = 65536;
+
+        /* small socket buffers on both ends: most of the answer waits in the server's queue */
+        c = calloc(1, sizeof(Client));
+        if (!c)
+                abort();
+        c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        (void) setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+        struct timeval tv = { .tv_sec = 5 };
+        (void) setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(t->port),
+                                  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        if (connect(c->fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
+                t->client_errors++;
+        size_t want = 0, got = 0;
+        char *end;
+        char buf[16384];
+
+        client_sends(t, c, "GET /huge HTTP/1.1\r\nHost: x\r\n\r\n");
+        while (!(end = memfind(c, "\r\n\r\n")))
+                if (client_fill(c) <= 0)
+                        break;
+        if (end) {
+                const char *cl = memmem(c->buf, (size_t) (end - c->buf), "Content-Length: ", 16);
+                want = cl ? strtoul(cl + 16, NULL, 10) : 0;
+                got = c->len - ((size_t) (end - c->buf) + 4);
+        }
+        /* read 16 KiB every 2 ms: over 1 s for 8 MiB, well over the 300 ms idle timeout */
+        while (got < want) {
+                ssize_t n = recv(c->fd, buf, sizeof(buf), 0);
+                if (n <= 0)
+                        break;
+                got += (size_t) n;
+                usleep(2000);
+        }
+        logf_(t, want > 0 && got == want ? "{complete}" : "{truncated %zu/%zu}", got, want);
+        client_close(c);
+}
+
+static void test_idle_timeout_slow_reader(void **state) {
+        Ctx *t = ctx_new_fd(65536);
+
+        http_server_set_idle_timeout(t->server, 300 * 1000);
+        ctx_run(t, client_slow_reader);
+        assert_string_equal(t->log, "{complete}");
+        ctx_free(t);
+}
+
 static void client_max_conn(Ctx *t) {
         Client *a = client_connect(t), *b;
 
@@ -1283,6 +1352,8 @@ static void test_detached(void **state) {
 }
 
 int main(void) {
+        if (getenv("KSHIM_TEST_DEBUG"))
+                log_set_max_level(LOG_DEBUG);
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_get_query),
                 cmocka_unit_test(test_post_body),
@@ -1304,6 +1375,7 @@ int main(void) {
                 cmocka_unit_test(test_expect_continue),
                 cmocka_unit_test(test_idle_timeout),
                 cmocka_unit_test(test_idle_timeout_partial_request),
+                cmocka_unit_test(test_idle_timeout_slow_reader),
                 cmocka_unit_test(test_misc),
                 cmocka_unit_test(test_max_connections),
                 cmocka_unit_test(test_listen_addresses),
