@@ -94,9 +94,6 @@ static int strv_extendf(char ***l, const char *fmt, ...) {
         return r;
 }
 
-static void strv_freep(char ***l) {
-        strv_free(*l);
-}
 
 /* ---------------------------------------------------------------------------------------------- */
 /* naming */

@@ -113,3 +113,5 @@ int unit_name_parse(const char *unit, char **ret_ns, char **ret_pod, char **ret_
 
 char **strv_free(char **l);
 size_t strv_length(char * const *l);
+DEFINE_TRIVIAL_CLEANUP_FUNC(char **, strv_free);
+#define _cleanup_strv_free_ _cleanup_(strv_freep)
