@@ -5,6 +5,9 @@
  * Internal seam of http-server.c for the fuzzer and the unit tests: a connection without a socket.
  * Bytes go in through http_connection_feed(); everything the server would have sent is collected in
  * the connection's output buffer (see http_connection_output()) instead of being written anywhere.
+ * Such a connection has no event sources: only its owner frees it, so handlers must answer
+ * synchronously or keep the request until http_connection_free() aborts it. Parsing pauses while more
+ * than 1 MiB of output is collected; clear it and feed again (even zero bytes) to go on.
  */
 
 #include <stdbool.h>
