@@ -71,7 +71,9 @@ say "dependencies"
 contrib/install-deps.sh || fail "install-deps"
 
 say "build ($BUILD, --werror)"
+BUILD_OK=0
 if configure_build "$BUILD" build; then
+        BUILD_OK=1
         say "meson test -C $BUILD (all suites)"
         rm -f "$BUILD/meson-logs/testlog.json"
         meson test -C "$BUILD" --print-errorlogs --num-processes "$JOBS"
@@ -100,6 +102,16 @@ else
 fi
 say "end-to-end: ${scripts[*]}"
 export KSHIM_BUILD=$SRC/$BUILD
+export KSHIM_LAB_REGISTRY=$LOGS/labs.list
+: > "$KSHIM_LAB_REGISTRY"
+if [ "$BUILD_OK" != 1 ]; then
+        # stale binaries would make the results meaningless; the self-test needs none
+        run=()
+        for s in "${scripts[@]}"; do
+                if [ "$s" = tests/harness/selftest.sh ]; then run+=("$s"); else fail "$s: not run (build failed)"; fi
+        done
+        scripts=("${run[@]}")
+fi
 declare -A pids
 on_interrupt() {
         echo "run-all: interrupted, stopping the end-to-end tests (their labs tear down)"
@@ -137,6 +149,17 @@ for s in "${scripts[@]}"; do
                 fi
         fi
 done
+
+# safety net: a lab that is still there (its script was killed hard) is torn down here and counted
+while read -r lab; do
+        [ -n "$lab" ] || continue
+        left=$(LAB=$lab LAB_PREFIX=$(basename "$lab") bash -c '. tests/harness/lab.sh; lab_cgroup_leftovers')
+        if [ -d "$lab" ] || [ -n "$left" ]; then
+                fail "lab $lab was left behind; tearing it down"
+                LAB=$lab LAB_PREFIX=$(basename "$lab") bash -c '. tests/harness/lab.sh; lab_teardown'
+        fi
+        rm -f "$lab.host-marker"  # the self-test's file in the host's /tmp
+done < "$KSHIM_LAB_REGISTRY"
 
 say "summary ($(($(date +%s) - T0)) s)"
 for f in "${FAILURES[@]}"; do

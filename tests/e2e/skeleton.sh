@@ -36,7 +36,7 @@ check_node_ready() {
         local t0 out
         t0=$(lab__now_ms)
         wait_for 20 node_ready
-        echo "# node Ready after $(($(lab__now_ms) - t0)) ms (from agent start: see agent.log)"
+        echo "# node Ready $(($(lab__now_ms) - t0)) ms after the agent started"
         out=$(k get nodes --no-headers)
         echo "$out"
         assert_line_match "$out" "^$NODE +Ready " "kubectl get nodes"

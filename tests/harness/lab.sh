@@ -400,6 +400,8 @@ lab_init() {
         export LAB LAB_PREFIX
         touch "$LAB/pids"
         echo "$LAB_PREFIX" > "$LAB/prefix"
+        # tests/run-all.sh sweeps every lab listed here after the scripts ended (even if SIGKILLed)
+        [ -n "${KSHIM_LAB_REGISTRY:-}" ] && echo "$LAB" >> "$KSHIM_LAB_REGISTRY"
         # kubectl's discovery cache stays in the lab, not in $HOME
         export KUBECACHEDIR=$LAB/kube-cache
         if [ -z "${LAB_NO_TRAP:-}" ]; then
@@ -877,8 +879,10 @@ lab_teardown() {
         local -
         set +e +o pipefail
         local rc=$? n h role name pid st ok=1
-        [ -n "${LAB:-}" ] && [ -d "$LAB" ] || return "$rc"
+        [ -n "${LAB:-}" ] || return "$rc"
         [ -n "${LAB_TORN_DOWN:-}" ] && return "$rc"
+        # a lab whose dir is gone may still have cgroups (e.g. its script was SIGKILLed): sweep those
+        [ -d "$LAB" ] || [ -n "$(lab_cgroup_leftovers)" ] || return "$rc"
         LAB_TORN_DOWN=1
         if [ "$rc" != 0 ] || [ "${LAB_T_FAILED:-0}" != 0 ]; then
                 [ -z "${LAB_KEEP:-}" ] && lab__dump_logs

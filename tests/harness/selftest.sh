@@ -12,7 +12,8 @@ set -euo pipefail
 lab_init
 
 # a file in the host's /tmp that no node may touch (a naive private systemd would wipe it, see lab.sh)
-MARKER=$(mktemp /tmp/kshim-selftest-marker.XXXXXX)
+# (named after the lab, so tests/run-all.sh can remove it if this script is SIGKILLed)
+MARKER=$LAB.host-marker
 echo "kshim-selftest $$" > "$MARKER"
 cleanup_marker() { rm -f "$MARKER"; }
 lab_on_teardown cleanup_marker
