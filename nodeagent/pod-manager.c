@@ -226,6 +226,21 @@ static void on_status_patched(ApiClient *c, long status, json_object *body, void
         }
 }
 
+/* Async call whose userdata is a malloc()ed context: freed by the slot's destroy callback, so it is
+ * released also when the reply never comes (bus closed at shutdown). */
+static int call_async_owned(sd_bus *bus, sd_bus_message *call, sd_bus_message_handler_t cb, void *ctx) {
+        sd_bus_slot *slot = NULL;
+        int r = sd_bus_call_async(bus, &slot, call, cb, ctx, 0);
+        if (r < 0) {
+                free(ctx);
+                return r;
+        }
+        (void) sd_bus_slot_set_destroy_callback(slot, free);
+        (void) sd_bus_slot_set_floating(slot, 1);
+        sd_bus_slot_unref(slot);
+        return 0;
+}
+
 /* ---- unit snapshots ---- */
 
 typedef struct RefreshCall {
@@ -245,7 +260,6 @@ static int on_getall(sd_bus_message *reply, void *userdata, sd_bus_error *ret_er
                 *have = false;
         } else if (bus_read_unit_snapshot(reply, snap) >= 0)
                 *have = true;
-        free(rc);
 
         if (--p->calls_pending > 0)
                 return 0;
@@ -271,12 +285,18 @@ static int pod_getall(Pod *p, const char *unit, ssize_t container) {
                 return -ENOMEM;
         *rc = (RefreshCall) { .pod = p, .container = container };
         /* "" = all interfaces (sd-bus extension): Unit and Service properties in one reply */
-        r = sd_bus_call_method_async(p->manager->bus, NULL, "org.freedesktop.systemd1", path,
-                                     "org.freedesktop.DBus.Properties", "GetAll", on_getall, rc, "s", "");
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
+        r = sd_bus_message_new_method_call(p->manager->bus, &call, "org.freedesktop.systemd1", path,
+                                           "org.freedesktop.DBus.Properties", "GetAll");
+        if (r >= 0)
+                r = sd_bus_message_append(call, "s", "");
         if (r < 0) {
                 free(rc);
                 return r;
         }
+        r = call_async_owned(p->manager->bus, call, on_getall, rc);
+        if (r < 0)
+                return r;
         p->calls_pending++;
         return 0;
 }
@@ -334,7 +354,6 @@ static int on_start_reply(sd_bus_message *reply, void *userdata, sd_bus_error *r
         }
         else
                 log_debug("pod %s/%s: started %s", p->ns, p->name, unit);
-        free(sc);
         pod_mark_dirty(p);
         return 0;
 }
@@ -361,12 +380,7 @@ static int start_unit(Pod *p, const UnitSpec *u, ssize_t container) {
         if (!sc)
                 return -ENOMEM;
         *sc = (StartCall) { .pod = p, .container = container };
-        r = sd_bus_call_async(p->manager->bus, NULL, call, on_start_reply, sc, 0);
-        if (r < 0) {
-                free(sc);
-                return r;
-        }
-        return 0;
+        return call_async_owned(p->manager->bus, call, on_start_reply, sc);
 }
 
 static int pod_translate(Pod *p) {
@@ -391,6 +405,14 @@ static int pod_translate(Pod *p) {
         return 0;
 }
 
+static bool container_finished(json_object *status, const char *name, const char *restart_policy) {
+        json_object *cs = prev_container_status(status, name);
+        json_object *t = json_get(cs, "state.terminated");
+        if (!t || streq_ptr(restart_policy, "Always"))
+                return false;
+        return streq_ptr(restart_policy, "Never") || json_get_int(t, "exitCode", -1) == 0;
+}
+
 static void pod_start(Pod *p) {
         int r;
 
@@ -402,10 +424,19 @@ static void pod_start(Pod *p) {
         r = start_unit(p, &p->plan->slice, -1);
         if (r < 0)
                 log_error_errno(r, "pod %s/%s: cannot start slice: %m", p->ns, p->name);
+        json_object *prev = json_get(p->object, "status");
+        bool terminal = streq_ptr(json_get_string(prev, "phase"), "Succeeded") ||
+                        streq_ptr(json_get_string(prev, "phase"), "Failed");
         for (size_t i = 0; i < p->n_containers; i++) {
                 Container *c = &p->containers[i];
                 if (c->spec->waiting_reason)
                         continue;
+                /* after an agent restart: a container that already finished for good is not run again */
+                if (terminal || container_finished(prev, c->spec->container, p->plan->restart_policy)) {
+                        log_info("pod %s/%s: container %s already finished, not restarting", p->ns, p->name,
+                                 c->spec->container);
+                        continue;
+                }
                 r = start_unit(p, c->spec, (ssize_t) i);
                 if (r < 0) {
                         log_error_errno(r, "pod %s/%s: cannot start %s: %m", p->ns, p->name, c->spec->name);

@@ -103,7 +103,8 @@ json_object *container_status_build(const ContainerInput *in, ContainerStateKind
                 return NULL;
 
         json_object *prev_term = json_get(in->prev, "state.terminated");
-        bool gone = s && !s->loaded && !has_run(s);
+        /* no unit (yet or any more): kubelet keeps the last reported state */
+        bool gone = !s || (!s->loaded && !has_run(s));
 
         if (in->waiting_reason) {
                 kind = CONTAINER_WAITING;
