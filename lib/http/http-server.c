@@ -1352,7 +1352,7 @@ static int on_accept(sd_event_source *es, int fd, uint32_t revents, void *userda
                         if (errno == EAGAIN)
                                 break;
                         if (IN_SET_ERRNO_RESOURCE(errno)) {
-                                log_warning_errno(errno, "http: accept failed, pausing: %m");
+                                log_debug_errno(errno, "http: accept failed, pausing 100 ms: %m");
                                 server_pause_accept(s);
                                 break;
                         }
