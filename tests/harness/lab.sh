@@ -374,11 +374,14 @@ lab_on_teardown() {
 }
 
 lab__on_signal() {
-        trap - INT TERM
+        trap - INT TERM HUP
         lab_log "caught SIG$1, tearing down"
         lab_teardown
         trap - EXIT
-        [ "$1" = INT ] && exit 130
+        case $1 in
+        INT) exit 130 ;;
+        HUP) exit 129 ;;
+        esac
         exit 143
 }
 
@@ -408,6 +411,7 @@ lab_init() {
                 trap lab_teardown EXIT
                 trap 'lab__on_signal INT' INT
                 trap 'lab__on_signal TERM' TERM
+                trap 'lab__on_signal HUP' HUP
         fi
         lab_log "lab $LAB (cgroup prefix /$LAB_PREFIX-*)"
 }
