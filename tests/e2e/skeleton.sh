@@ -109,9 +109,10 @@ pod_json() {
 
 check_apiserver_crash() {
         local before after
-        # the agent is stopped so that nothing writes to the pod around the crash: the object must survive
-        # the SIGKILL exactly (same uid, resourceVersion, spec, status)
-        lab_agent_stop "$NODE"
+        # the agent is killed too (its restart is the next test), so that nothing writes to the pod around
+        # the crash: the object must survive the SIGKILL exactly (same uid, resourceVersion, spec, status)
+        lab_agent_kill9 "$NODE"
+        ! lab_agent_running "$NODE" || { echo "agent survived SIGKILL"; return 1; }
         pod_json > "$LAB/pod-before.json"
         lab_apiserver_restart --kill9
         pod_json > "$LAB/pod-after.json"
@@ -172,7 +173,7 @@ if lab_step "API server, node $NODE and node agent start" setup; then
                 lab_check "node has the pod slice and $UNIT" check_units
                 lab_check "journalctl -u $UNIT in the node shows 'hello'" check_journal
                 lab_check "API server SIGKILL + restart: pod object unchanged" check_apiserver_crash
-                lab_check "agent restart keeps the container running" check_agent_restart
+                lab_check "agent restart (after SIGKILL) adopts the running container" check_agent_restart
         else
                 lab_fail_rest "pod slice and unit" "journal" "API server crash" "agent restart"
         fi
