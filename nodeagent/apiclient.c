@@ -102,6 +102,7 @@ static void request_free(ApiRequest *r) {
 static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata);
 static void check_multi_info(ApiClient *c);
 static void dispatch_streams(ApiClient *c);
+static void dispatch_lines(ApiRequest *r);
 
 static int socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp) {
         ApiClient *c = userp;
@@ -192,6 +193,35 @@ static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *userdata) {
 
 static void watch_stream_done(ApiWatch *w, long status);
 
+static long curl_code_to_errno(CURLcode c) {
+        switch (c) {
+        case CURLE_COULDNT_CONNECT:
+                return -ECONNREFUSED;
+        case CURLE_COULDNT_RESOLVE_HOST:
+                return -EHOSTUNREACH;
+        case CURLE_OPERATION_TIMEDOUT:
+                return -ETIMEDOUT;
+        case CURLE_WRITE_ERROR:
+                return -EFBIG; /* response over MAX_RESPONSE_BYTES */
+        case CURLE_OUT_OF_MEMORY:
+                return -ENOMEM;
+        case CURLE_GOT_NOTHING:
+        case CURLE_RECV_ERROR:
+        case CURLE_SEND_ERROR:
+        case CURLE_PARTIAL_FILE:
+                return -ECONNRESET;
+        default:
+                return -EIO;
+        }
+}
+
+static const char *status_string(long status, char buf[static 32]) {
+        if (status < 0)
+                return strerror((int) -status);
+        snprintf(buf, 32, "HTTP %ld", status);
+        return buf;
+}
+
 static void check_multi_info(ApiClient *c) {
         CURLMsg *m;
         int left;
@@ -207,14 +237,14 @@ static void check_multi_info(ApiClient *c) {
                         continue;
                 if (m->data.result != CURLE_OK) {
                         log_debug("%s: %s", r->url, curl_easy_strerror(m->data.result));
-                        status = m->data.result == CURLE_OPERATION_TIMEDOUT ? -ETIMEDOUT : -ECONNREFUSED;
+                        status = curl_code_to_errno(m->data.result);
                 } else
                         curl_easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE, &status);
 
                 if (r->watch) {
                         /* leftover stream bytes are dispatched first, then the stream ends */
                         ApiWatch *w = r->watch;
-                        dispatch_streams(c);
+                        dispatch_lines(r);
                         w->stream = NULL;
                         request_free(r);
                         watch_stream_done(w, status);
@@ -401,7 +431,8 @@ static void on_list_done(ApiClient *c, long status, json_object *body, void *use
         json_object *items;
 
         if (status != 200 || !body) {
-                log_warning("LIST %s: %s %ld, retrying", w->path, status < 0 ? "transport error" : "HTTP", status);
+                char buf[32];
+                log_warning("LIST %s: %s, retrying", w->path, status_string(status, buf));
                 watch_schedule_retry(w);
                 return;
         }
@@ -412,6 +443,7 @@ static void on_list_done(ApiClient *c, long status, json_object *body, void *use
                 return;
         }
         w->relist = false;
+        w->backoff_usec = 0;
         watch_set_rv(w, json_get_string(body, "metadata.resourceVersion"));
         if (w->handlers.on_list)
                 w->handlers.on_list(w, items, w->userdata);
@@ -486,27 +518,40 @@ static void watch_handle_line(ApiWatch *w, const char *line, size_t len) {
                 w->handlers.on_event(w, type, obj, w->userdata);
 }
 
+/* Hand complete lines of one stream to its watch; keep the partial tail. */
+static void dispatch_lines(ApiRequest *r) {
+        size_t start = 0;
+        char *nl;
+
+        if (!r->watch || r->len == 0)
+                return;
+        while ((nl = memchr(r->buf + start, '\n', r->len - start))) {
+                size_t l = nl - (r->buf + start);
+                if (l > 0 && !r->watch->relist)
+                        watch_handle_line(r->watch, r->buf + start, l);
+                start += l + 1;
+        }
+        memmove(r->buf, r->buf + start, r->len - start);
+        r->len -= start;
+        r->buf[r->len] = 0;
+}
+
 static void dispatch_streams(ApiClient *c) {
         /* handlers may add requests (to the list head) but never free a watch stream */
         if (c->dispatching)
                 return;
         c->dispatching = true;
-        for (ApiRequest *r = c->requests; r; r = r->next) {
-                if (!r->watch || r->len == 0)
-                        continue;
-                size_t start = 0;
-                char *nl;
-                while ((nl = memchr(r->buf + start, '\n', r->len - start))) {
-                        size_t l = nl - (r->buf + start);
-                        if (l > 0 && !r->watch->relist)
-                                watch_handle_line(r->watch, r->buf + start, l);
-                        start += l + 1;
+        for (ApiRequest *r = c->requests; r; r = r->next)
+                dispatch_lines(r);
+        /* a watch that got "410 Gone" as an ERROR event does not wait for the server to close the stream */
+        for (ApiRequest *r = c->requests; r; r = r->next)
+                if (r->watch && r->watch->relist) {
+                        ApiWatch *w = r->watch;
+                        w->stream = NULL;
+                        request_free(r);
+                        (void) watch_start_list(w);
+                        break; /* at most one per pass; the list changed */
                 }
-                memmove(r->buf, r->buf + start, r->len - start);
-                r->len -= start;
-                if (r->buf)
-                        r->buf[r->len] = 0;
-        }
         c->dispatching = false;
 }
 
@@ -527,8 +572,10 @@ static void watch_stream_done(ApiWatch *w, long status) {
                         (void) watch_start_list(w);
                         return;
                 }
-        } else
-                log_warning("WATCH %s: %s %ld, reconnecting", w->path, status < 0 ? "transport error" : "HTTP", status);
+        } else {
+                char buf[32];
+                log_warning("WATCH %s: %s, reconnecting", w->path, status_string(status, buf));
+        }
         watch_schedule_retry(w);
 }
 

@@ -218,7 +218,7 @@ static json_object *node_resources(Manager *m) {
                 cpu = NULL;
         if (asprintf(&pods, "%u", maxpods ? (unsigned) strtoul(maxpods, NULL, 10) : KSHIM_AGENT_MAX_PODS) < 0)
                 pods = NULL;
-        if (statvfs(m->state_dir ?: "/", &sv) >= 0 &&
+        if ((statvfs(m->state_dir ?: "/", &sv) >= 0 || statvfs("/", &sv) >= 0) &&
             asprintf(&eph, "%lluKi", (unsigned long long) sv.f_blocks * sv.f_frsize / 1024) < 0)
                 eph = NULL;
         put_str(r, "cpu", cpu);

@@ -203,7 +203,11 @@ static void pod_report_status(Pod *p) {
                 log_error_errno(r, "PATCH %s: %m", path);
                 return;
         }
-        log_info("pod %s/%s: phase %s", p->ns, p->name, json_get_string(st, "phase"));
+        const char *phase = json_get_string(st, "phase");
+        if (!streq_ptr(phase, json_get_string(p->last_status, "phase")))
+                log_info("pod %s/%s: phase %s", p->ns, p->name, phase);
+        else
+                log_debug("pod %s/%s: status changed", p->ns, p->name);
         p->patch_inflight = true;
         json_object_put(p->last_status);
         p->last_status = TAKE_PTR(st);
