@@ -73,8 +73,19 @@ struct ApiWatch {
         sd_event_source *retry;
         uint64_t backoff_usec;
         unsigned events_in_stream;
+        uint64_t stream_started_usec;   /* CLOCK_MONOTONIC */
         bool relist;
 };
+
+/* A stream that ends (or says 410) within this time after it started counts as a failure: back off. */
+#define WATCH_MIN_HEALTHY_USEC (1000000ULL)
+
+static bool watch_stream_was_short(ApiWatch *w) {
+        uint64_t now;
+        if (sd_event_now(w->client->event, CLOCK_MONOTONIC, &now) < 0)
+                return true;
+        return now < w->stream_started_usec + WATCH_MIN_HEALTHY_USEC;
+}
 
 static void request_free(ApiRequest *r) {
         if (!r)
@@ -443,7 +454,6 @@ static void on_list_done(ApiClient *c, long status, json_object *body, void *use
                 return;
         }
         w->relist = false;
-        w->backoff_usec = 0;
         watch_set_rv(w, json_get_string(body, "metadata.resourceVersion"));
         if (w->handlers.on_list)
                 w->handlers.on_list(w, items, w->userdata);
@@ -484,6 +494,8 @@ static int watch_start_stream(ApiWatch *w) {
         w->stream = r;
         w->phase = WATCH_STREAMING;
         w->events_in_stream = 0;
+        if (sd_event_now(w->client->event, CLOCK_MONOTONIC, &w->stream_started_usec) < 0)
+                w->stream_started_usec = 0;
         log_debug("WATCH %s from %s", w->path, strempty(w->resource_version));
         return 0;
 }
@@ -547,9 +559,13 @@ static void dispatch_streams(ApiClient *c) {
         for (ApiRequest *r = c->requests; r; r = r->next)
                 if (r->watch && r->watch->relist) {
                         ApiWatch *w = r->watch;
+                        bool short_lived = watch_stream_was_short(w);
                         w->stream = NULL;
                         request_free(r);
-                        (void) watch_start_list(w);
+                        if (short_lived)
+                                watch_schedule_retry(w); /* relists after the back-off */
+                        else
+                                (void) watch_start_list(w);
                         break; /* at most one per pass; the list changed */
                 }
         c->dispatching = false;
@@ -558,9 +574,9 @@ static void dispatch_streams(ApiClient *c) {
 static void watch_stream_done(ApiWatch *w, long status) {
         if (status == 410)
                 w->relist = true;
-        if (status == 200 && w->events_in_stream > 0)
-                w->backoff_usec = 0;
-        if (status == 200 && !w->relist) {
+        if (status == 200 && !watch_stream_was_short(w))
+                w->backoff_usec = 0; /* a healthy stream resets the back-off */
+        if (status == 200 && !w->relist && !watch_stream_was_short(w)) {
                 /* normal end (timeoutSeconds): resume at once */
                 log_debug("WATCH %s ended, resuming", w->path);
                 (void) watch_start_stream(w);
@@ -568,7 +584,7 @@ static void watch_stream_done(ApiWatch *w, long status) {
         }
         if (w->relist) {
                 log_debug("WATCH %s: relisting", w->path);
-                if (status == 200 || status == 410) {
+                if ((status == 200 || status == 410) && !watch_stream_was_short(w)) {
                         (void) watch_start_list(w);
                         return;
                 }
