@@ -567,7 +567,7 @@ lab_apiserver_restart() {
 # ------------------------------------------------------------------------------------------------ nodes
 
 # Runs as PID 1 of the node's PID namespace, inside its own mount (+UTS, +net) namespaces:
-# prepares the mounts and execs systemd. Invoked as `bash lab.sh __node-boot LAB NAME NET`.
+# prepares the mounts and execs systemd. Invoked as `bash lab.sh __node-boot LAB NAME NET [KEEP...]`.
 lab__node_boot() {
         local lab=$1 name=$2 net=$3 r=$1/$2 d
         set -eu
@@ -575,8 +575,10 @@ lab__node_boot() {
         mount --make-rprivate /
         mount --bind "$r/run" /run
         # private scratch over host directories, keeping $LAB visible if it lives below one of them
+        # keep visible: $LAB, and the source/build trees (a CI checkout may live in /tmp too)
+        shift 3
         for d in /tmp:1777 /var/tmp:1777 /var/log/journal:2755 /var/lib/systemd:755 /var/lib/private:700; do
-                lab__node_tmpfs "$lab" "${d%%:*}" "${d##*:}"
+                lab__node_tmpfs "${d%%:*}" "${d##*:}" "$lab" "$@"
         done
         mkdir -p /run/systemd/system /run/systemd/journald.conf.d
         printf '[Journal]\nStorage=volatile\nRateLimitIntervalSec=0\n' > /run/systemd/journald.conf.d/50-kshim-lab.conf
@@ -589,24 +591,28 @@ lab__node_boot() {
                 /lib/systemd/systemd --system --unit=kshim-lab.target
 }
 
-lab__node_tmpfs() {  # LAB DIR MODE
-        local lab=$1 dir=$2 mode=$3 keep=
+lab__node_tmpfs() {  # DIR MODE KEEP...: tmpfs on DIR; the KEEP paths below DIR stay visible
+        local dir=$1 mode=$2 p i=0 kept=()
+        shift 2
         if [ ! -d "$dir" ]; then
                 # only /var/lib/private is worth creating (systemd would create it on the host otherwise)
                 [ "$dir" = /var/lib/private ] || return 0
                 mkdir -m 0700 "$dir"
         fi
-        case $lab/ in "$dir"/*) keep=/run/.kshim-lab-keep ;; esac
-        if [ -n "$keep" ]; then
-                mkdir -p "$keep"
-                mount --bind "$lab" "$keep"
-        fi
+        for p in "$@"; do
+                case $p/ in "$dir"/*) ;; *) continue ;; esac
+                [ -d "$p" ] || continue
+                mkdir -p "/run/.kshim-lab-keep$i"
+                mount --bind "$p" "/run/.kshim-lab-keep$i"
+                kept+=("$p")
+                i=$((i + 1))
+        done
         mount -t tmpfs -o "mode=$mode,nosuid,nodev" tmpfs "$dir"
-        if [ -n "$keep" ]; then
-                mkdir -p "$lab"
-                mount --move "$keep" "$lab"
-                rmdir "$keep"
-        fi
+        for ((i = 0; i < ${#kept[@]}; i++)); do
+                mkdir -p "${kept[$i]}"
+                mount --move "/run/.kshim-lab-keep$i" "${kept[$i]}"
+                rmdir "/run/.kshim-lab-keep$i"
+        done
 }
 
 lab__node_dir() { echo "$LAB/$1"; }
@@ -668,7 +674,8 @@ lab_node_start() {
                 lab__cg_enter "$cg" || exit 1
                 unshare_args=(--pid --fork --mount --mount-proc --uts --propagation private)
                 [ "$net" = 1 ] && unshare_args+=(--net)
-                exec setsid unshare "${unshare_args[@]}" /bin/bash "$LAB_LIB" __node-boot "$LAB" "$name" "$net"
+                exec setsid unshare "${unshare_args[@]}" /bin/bash "$LAB_LIB" __node-boot "$LAB" "$name" "$net" \
+                        "$(readlink -f "$KSHIM_SRC")" "$(readlink -m "$KSHIM_BUILD")"
         ) > "$r/boot.log" 2>&1 < /dev/null &
         launcher=$!
         lab__record_pid node-launcher "$name" "$launcher"

@@ -53,6 +53,8 @@ check_private_tmp() {
         # the node has its own /tmp (host marker invisible) but still sees $LAB
         lab_node_exec n1 test ! -e "$MARKER"
         lab_node_exec n1 test -f "$LAB/pids"
+        # and the source tree (binaries, fixtures), even when the checkout lives in /tmp
+        lab_node_exec n1 test -f "$LAB_LIB"
         assert_eq tmpfs "$(lab_node_exec n1 findmnt -n -o FSTYPE /tmp)" "/tmp in n1"
         assert_eq tmpfs "$(lab_node_exec n1 findmnt -n -o FSTYPE /var/lib/systemd)" "/var/lib/systemd in n1"
         # and the host's /tmp is not a tmpfs mount of ours
