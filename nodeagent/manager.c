@@ -465,6 +465,7 @@ Manager *manager_free(Manager *m) {
         sd_bus_flush_close_unref(m->bus);
         sd_event_unref(m->event);
         strv_free(m->listed_units);
+        strv_free(m->stopping_units);
         free(m->server);
         free(m->node_name);
         free(m->node_ip);

@@ -39,6 +39,7 @@ typedef struct Container {
         UnitSnapshot snap;
         bool have_snap;
         bool start_sent;
+        bool skip;                    /* finished for good before an agent restart: not run again */
         char *start_error_reason;     /* StartTransientUnit failed */
         char *start_error_message;
 } Container;
@@ -87,6 +88,7 @@ struct Manager {
 
         bool pods_listed, units_listed, orphans_swept;
         char **listed_units;          /* name, description pairs from ListUnitsByPatterns */
+        char **stopping_units;        /* orphans being stopped: their names are not free yet */
 };
 
 int manager_new(sd_event *e, Manager **ret);

@@ -82,6 +82,7 @@ void manager_pods_free(Manager *m) {
 }
 
 static int on_sync(sd_event_source *s, void *userdata);
+static bool pod_has_blocked_containers(const Pod *p);
 
 void pod_mark_dirty(Pod *p) {
         Manager *m = p->manager;
@@ -417,28 +418,45 @@ static bool container_finished(json_object *status, const char *name, const char
         return streq_ptr(restart_policy, "Never") || json_get_int(t, "exitCode", -1) == 0;
 }
 
-static void pod_start(Pod *p) {
-        int r;
-
-        if (pod_translate(p) < 0) {
-                pod_report_status(p);
-                p->state = POD_STARTED; /* nothing to run; status says why */
-                return;
+/* Is a unit of this name still owned by something else: another pod of the table that is going away
+ * (same ns/name, new uid: `kubectl delete --force` + re-create), or an orphan being stopped? Starting
+ * now would hit UnitExists and "adopt" the old pod's unit. */
+static bool unit_name_busy(Manager *m, const Pod *self, const char *unit) {
+        Pod *p, *tmp;
+        for (char **i = m->stopping_units; i && *i; i++)
+                if (streq(*i, unit))
+                        return true;
+        HASH_ITER(hh, m->pods, p, tmp) {
+                if (p == self || !p->plan || p->state == POD_DONE)
+                        continue;
+                for (size_t j = 0; j < p->plan->n_containers; j++)
+                        if (streq(p->plan->containers[j].name, unit))
+                                return true;
         }
-        r = start_unit(p, &p->plan->slice, -1);
-        if (r < 0)
-                log_error_errno(r, "pod %s/%s: cannot start slice: %m", p->ns, p->name);
+        return false;
+}
+
+/* Start every container that should run and was not started yet. Called on each sync of a STARTED pod,
+ * so a container blocked by a unit-name collision starts once the old unit is gone. */
+static void pod_start_containers(Pod *p) {
         json_object *prev = json_get(p->object, "status");
         bool terminal = streq_ptr(json_get_string(prev, "phase"), "Succeeded") ||
                         streq_ptr(json_get_string(prev, "phase"), "Failed");
+        int r;
+
         for (size_t i = 0; i < p->n_containers; i++) {
                 Container *c = &p->containers[i];
-                if (c->spec->waiting_reason)
+                if (c->spec->waiting_reason || c->start_sent || c->skip)
                         continue;
                 /* after an agent restart: a container that already finished for good is not run again */
                 if (terminal || container_finished(prev, c->spec->container, p->plan->restart_policy)) {
                         log_info("pod %s/%s: container %s already finished, not restarting", p->ns, p->name,
                                  c->spec->container);
+                        c->skip = true;
+                        continue;
+                }
+                if (unit_name_busy(p->manager, p, c->spec->name)) {
+                        log_debug("pod %s/%s: %s still belongs to an older pod, waiting", p->ns, p->name, c->spec->name);
                         continue;
                 }
                 r = start_unit(p, c->spec, (ssize_t) i);
@@ -448,8 +466,20 @@ static void pod_start(Pod *p) {
                 }
                 c->start_sent = true;
         }
+}
+
+static void pod_start(Pod *p) {
+        int r;
+
         p->state = POD_STARTED;
-        log_info("pod %s/%s: starting %zu container(s) in %s", p->ns, p->name, p->n_containers, p->plan->slice.name);
+        if (pod_translate(p) < 0) {
+                pod_report_status(p); /* nothing to run; status says why */
+                return;
+        }
+        r = start_unit(p, &p->plan->slice, -1);
+        if (r < 0)
+                log_error_errno(r, "pod %s/%s: cannot start slice: %m", p->ns, p->name);
+        log_info("pod %s/%s: starting in %s", p->ns, p->name, p->plan->slice.name);
 }
 
 /* ---- stop and delete ---- */
@@ -489,6 +519,17 @@ void manager_on_job_removed(Manager *m, const char *job, const char *unit, const
                                 return;
                         }
         }
+        for (size_t i = 0; m->stopping_units && m->stopping_units[i]; i++)
+                if (streq(m->stopping_units[i], unit)) {
+                        /* an orphan is down: pods waiting for its name may start now */
+                        free(m->stopping_units[i]);
+                        memmove(m->stopping_units + i, m->stopping_units + i + 1,
+                                sizeof(char *) * (strv_length(m->stopping_units + i + 1) + 1));
+                        HASH_ITER(hh, m->pods, p, tmp)
+                                if (pod_has_blocked_containers(p))
+                                        pod_mark_dirty(p);
+                        return;
+                }
         p = manager_find_pod_by_unit(m, unit);
         if (p)
                 pod_mark_dirty(p);
@@ -582,10 +623,25 @@ static void pod_sync(Pod *p) {
                 pod_sync_deleting(p);
                 return;
         }
+        if (!p->manager->orphans_swept)
+                return; /* start nothing before leftovers of deleted pods are known (adoption) */
         if (p->state == POD_NEW)
                 pod_start(p);
-        if (p->plan)
+        if (p->plan) {
+                pod_start_containers(p);
                 pod_refresh(p);
+        }
+}
+
+static bool pod_has_blocked_containers(const Pod *p) {
+        if (p->state != POD_STARTED || p->deleting)
+                return false;
+        for (size_t i = 0; i < p->n_containers; i++) {
+                const Container *c = &p->containers[i];
+                if (!c->start_sent && !c->skip && !c->spec->waiting_reason)
+                        return true;
+        }
+        return false;
 }
 
 static int on_sync(sd_event_source *s, void *userdata) {
@@ -596,10 +652,18 @@ static int on_sync(sd_event_source *s, void *userdata) {
                 if (p->dirty)
                         pod_sync(p);
         /* free finished pods once nothing refers to them any more */
+        bool freed = false;
         HASH_ITER(hh, m->pods, p, tmp)
                 if (p->state == POD_DONE && !p->patch_inflight && !p->delete_inflight && p->calls_pending == 0 &&
-                    p->stops_pending == 0)
+                    p->stops_pending == 0) {
                         pod_free(p);
+                        freed = true;
+                }
+        /* their unit names are free now: wake pods that wait for one */
+        if (freed)
+                HASH_ITER(hh, m->pods, p, tmp)
+                        if (pod_has_blocked_containers(p))
+                                pod_mark_dirty(p);
         return 0;
 }
 
@@ -703,7 +767,26 @@ static char *description_uid(const char *desc) {
         return u[l] == ')' ? strndup(u, l) : NULL;
 }
 
+typedef struct OrphanStop {
+        Manager *manager;
+        char unit[];
+} OrphanStop;
+
+/* StopUnit of an orphan answered. On error (e.g. NoSuchUnit: already gone) no JobRemoved will free its
+ * name, so do it here; on success JobRemoved follows. */
+static int on_orphan_stopped(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        OrphanStop *o = userdata;
+        const sd_bus_error *e = sd_bus_message_get_error(reply);
+        if (e) {
+                log_debug("StopUnit %s: %s", o->unit, e->message);
+                manager_on_job_removed(o->manager, "", o->unit, "done");
+        }
+        return 0;
+}
+
 void manager_maybe_sweep_orphans(Manager *m) {
+        int r;
+
         if (m->orphans_swept || !m->pods_listed || !m->units_listed)
                 return;
         m->orphans_swept = true;
@@ -720,9 +803,36 @@ void manager_maybe_sweep_orphans(Manager *m) {
                 if (p)
                         continue; /* adopted: StartTransientUnit will answer UnitExists */
                 log_info("Stopping orphaned unit %s (pod uid %s is not on this node)", unit, uid);
-                (void) sd_bus_call_method_async(m->bus, NULL, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-                                                "org.freedesktop.systemd1.Manager", "StopUnit", NULL, NULL, "ss", unit,
-                                                "replace");
+                size_t n = strv_length(m->stopping_units);
+                char **l = realloc(m->stopping_units, sizeof(char *) * (n + 2));
+                if (!l || !(l[n] = strdup(unit))) {
+                        if (l)
+                                m->stopping_units = l;
+                        log_oom();
+                        continue;
+                }
+                l[n + 1] = NULL;
+                m->stopping_units = l;
+
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
+                OrphanStop *o = malloc(sizeof(OrphanStop) + strlen(unit) + 1);
+                if (!o)
+                        continue;
+                o->manager = m;
+                strcpy(o->unit, unit);
+                r = sd_bus_message_new_method_call(m->bus, &call, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                                                   "org.freedesktop.systemd1.Manager", "StopUnit");
+                if (r >= 0)
+                        r = sd_bus_message_append(call, "ss", unit, "replace");
+                if (r < 0) {
+                        free(o);
+                        continue;
+                }
+                (void) call_async_owned(m->bus, call, on_orphan_stopped, o);
         }
         m->listed_units = strv_free(m->listed_units);
+        /* pods listed so far were waiting for this sweep */
+        Pod *p, *tmp;
+        HASH_ITER(hh, m->pods, p, tmp)
+                pod_mark_dirty(p);
 }
