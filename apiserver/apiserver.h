@@ -90,6 +90,9 @@ int reply_status(HttpRequest *r, json_object *st);
 /* Answer an object, rendered per a->output (Table or JSON). Does not take ownership. */
 int reply_object(ApiRequest *a, int code, json_object *obj);
 
+/* autoscaling/v1 Scale view of a scalable object (deployments, replicasets, statefulsets, rcs). */
+json_object *scale_from_object(const ResourceType *t, json_object *obj);
+
 /* ---- discovery.c ---- */
 int serve_discovery(HttpRequest *r, const char *path); /* /api, /apis, /api/v1, /apis/G/V, /apis/G */
 int serve_version(HttpRequest *r);

@@ -111,6 +111,14 @@ static int finish(ApiRequest *a, json_object *st) {
         return 0;
 }
 
+/* Internal failure: answer 500 and consume the request (handlers always consume it, so the HTTP layer
+ * never sees an error from them). */
+static int fail(ApiRequest *a, int r) {
+        char msg[256];
+        snprintf(msg, sizeof msg, "%s", strerror(r < 0 ? -r : r));
+        return finish(a, k8s_status_internal(msg));
+}
+
 static void on_abort(HttpRequest *r, void *userdata) {
         ApiRequest *a = userdata;
         a->http = NULL;
@@ -181,7 +189,13 @@ static void put_done(Store *s, int r, uint64_t revision, StoreValue *value, void
                 finish(a, store_error_status(a->type, a->name, r));
                 return;
         }
-        if (a->http) {
+        if (a->http && a->reply_status) {
+                json_object *st = k8s_status_success(NULL, NULL, NULL, NULL);
+                if (st)
+                        json_object_object_add(st, "code", json_object_new_int(a->success_code));
+                http_reply_json(a->http, a->success_code, st, NULL);
+                json_object_put(st);
+        } else if (a->http) {
                 _cleanup_(json_object_putp) json_object *o = value ? registry_decode(value) : NULL;
                 if (!o)
                         reply_status(a->http, k8s_status_internal("cannot decode stored object"));
@@ -442,7 +456,7 @@ static int do_create(ApiRequest *a, json_object *obj) {
                 _cleanup_free_ char *nskey = registry_key(nt, NULL, a->namespace);
                 _cleanup_(store_value_unrefp) StoreValue *v = NULL;
                 if (!nskey)
-                        return -ENOMEM;
+                        return fail(a, -ENOMEM);
                 r = store_get(a->server->store, nskey, &v);
                 if (r == -ENOENT)
                         return finish(a, k8s_status_not_found("namespaces", a->namespace));
@@ -457,7 +471,7 @@ static int do_create(ApiRequest *a, json_object *obj) {
                 char suffix[6], full[512];
                 r = k8s_generate_name_suffix(suffix);
                 if (r < 0)
-                        return r;
+                        return fail(a, r);
                 snprintf(full, sizeof full, "%.58s%s", gen, suffix);
                 json_set(obj, "metadata.name", json_object_new_string(full));
         }
@@ -469,7 +483,7 @@ static int do_create(ApiRequest *a, json_object *obj) {
         json_object_object_del(m, "managedFields");
         r = k8s_new_uid(uid);
         if (r < 0)
-                return r;
+                return fail(a, r);
         json_object_object_add(m, "uid", json_object_new_string(uid));
         _cleanup_free_ char *ts = k8s_format_rfc3339(now_usec());
         json_object_object_add(m, "creationTimestamp", json_object_new_string(strempty(ts)));
@@ -502,7 +516,7 @@ static int do_create(ApiRequest *a, json_object *obj) {
         a->name = strdup(strempty(json_get_string(obj, "metadata.name")));
         a->key = registry_key(a->type, a->type->namespaced ? a->namespace : NULL, a->name);
         if (!a->name || !a->key)
-                return -ENOMEM;
+                return fail(a, -ENOMEM);
         a->success_code = 201;
         return commit_put(a, STORE_MUST_NOT_EXIST);
 }
@@ -541,7 +555,7 @@ static int do_update(ApiRequest *a, json_object *newobj, StoreValue *curv) {
                 /* status subresource: only .status changes */
                 json_object *result = deep_copy(cur), *s = NULL;
                 if (!result)
-                        return -ENOMEM;
+                        return fail(a, -ENOMEM);
                 if (json_object_object_get_ex(newobj, "status", &s))
                         json_object_object_add(result, "status", deep_copy(s));
                 else
@@ -677,7 +691,7 @@ static int handle_patch(ApiRequest *a) {
         if (r == -EINVAL)
                 return finish(a, k8s_status_bad_request(err ?: "invalid patch"));
         if (r < 0)
-                return r;
+                return fail(a, r);
         if (!json_object_is_type(result, json_type_object)) {
                 json_object_put(result);
                 return finish(a, k8s_status_bad_request("the patch produced an invalid object"));
@@ -695,6 +709,148 @@ static int handle_create(ApiRequest *a) {
                 return finish(a, k8s_status_bad_request("the object provided is unrecognized: expected a JSON object"));
         }
         return do_create(a, body);
+}
+
+/* ---- scale and binding subresources ---- */
+
+json_object *scale_from_object(const ResourceType *t, json_object *obj) {
+        json_object *sc = json_object_new_object(), *m = json_object_new_object();
+        static const char *const copy_meta[] = { "name", "namespace", "uid", "resourceVersion", "creationTimestamp" };
+        _cleanup_(label_selector_freep) LabelSelector *sel = NULL;
+        json_object *selector = json_get(obj, "spec.selector");
+
+        if (!sc || !m) {
+                json_object_put(sc);
+                json_object_put(m);
+                return NULL;
+        }
+        json_object_object_add(sc, "kind", json_object_new_string("Scale"));
+        json_object_object_add(sc, "apiVersion", json_object_new_string("autoscaling/v1"));
+        for (size_t i = 0; i < ELEMENTSOF(copy_meta); i++) {
+                json_object *v = json_get(json_get(obj, "metadata"), copy_meta[i]);
+                if (v)
+                        json_object_object_add(m, copy_meta[i], deep_copy(v));
+        }
+        json_object_object_add(sc, "metadata", m);
+        json_set(sc, "spec.replicas", json_object_new_int64(json_get_int(obj, "spec.replicas", 1)));
+        json_set(sc, "status.replicas", json_object_new_int64(json_get_int(obj, "status.replicas", 0)));
+
+        /* replicationcontrollers carry a plain map, the apps types a metav1.LabelSelector */
+        if (json_object_is_type(selector, json_type_object)) {
+                json_object *ls = selector;
+                _cleanup_(json_object_putp) json_object *wrapped = NULL;
+                if (streq(t->kind, "ReplicationController")) {
+                        wrapped = json_object_new_object();
+                        json_object_object_add(wrapped, "matchLabels", deep_copy(selector));
+                        ls = wrapped;
+                }
+                if (label_selector_from_json(ls, &sel, NULL) >= 0) {
+                        _cleanup_free_ char *str = label_selector_to_string(sel);
+                        json_set(sc, "status.selector", json_object_new_string(strempty(str)));
+                }
+        }
+        return sc;
+}
+
+/* PUT/PATCH on /scale: the result Scale's spec.replicas goes into the parent (with the Scale's
+ * resourceVersion as precondition); answers the parent's new Scale. */
+static int handle_scale_write(ApiRequest *a) {
+        _cleanup_(store_value_unrefp) StoreValue *curv = NULL;
+        _cleanup_(json_object_putp) json_object *cur = NULL, *scale = NULL, *body = NULL, *newscale = NULL;
+        _cleanup_free_ char *err = NULL;
+        json_object *st = NULL, *newobj;
+        const char *method = http_request_method(a->http);
+        char ctbuf[128];
+        int r;
+
+        r = store_get(a->server->store, a->key, &curv);
+        if (r < 0)
+                return finish(a, store_error_status(a->type, a->name, r));
+        cur = registry_decode(curv);
+        if (!cur)
+                return finish(a, k8s_status_internal("cannot decode stored object"));
+        if (decode_body(a, &body, &st) < 0)
+                return finish(a, st);
+
+        if (streq(method, "PUT"))
+                newscale = TAKE_PTR(body);
+        else {
+                const char *ct = content_type_base(a->http, ctbuf, sizeof ctbuf);
+                scale = scale_from_object(a->type, cur);
+                if (streq(ct, "application/merge-patch+json"))
+                        r = json_merge_patch(scale, body, &newscale);
+                else if (streq(ct, "application/json-patch+json"))
+                        r = json_patch_apply(scale, body, &newscale, &err);
+                else if (streq(ct, "application/strategic-merge-patch+json") || streq(ct, "application/apply-patch+yaml"))
+                        r = strategic_merge_patch(scale, body, &newscale, &err);
+                else
+                        return finish(a, k8s_status_unsupported_media_type(
+                                                 "application/json-patch+json, application/merge-patch+json, "
+                                                 "application/strategic-merge-patch+json, application/apply-patch+yaml"));
+                if (r == -EINVAL)
+                        return finish(a, k8s_status_bad_request(err ?: "invalid patch"));
+                if (r < 0)
+                        return fail(a, r);
+        }
+        if (!json_object_is_type(newscale, json_type_object))
+                return finish(a, k8s_status_bad_request("the object provided is unrecognized: expected a Scale"));
+
+        json_object *replicas = json_get(newscale, "spec.replicas");
+        if (replicas && (!json_object_is_type(replicas, json_type_int) || json_object_get_int64(replicas) < 0)) {
+                _cleanup_(json_object_putp) json_object *causes = json_object_new_array();
+                k8s_causes_append(causes, K8S_CAUSE_FIELD_VALUE_INVALID,
+                                  "Invalid value: must be greater than or equal to 0", "spec.replicas");
+                return finish(a, k8s_status_invalid("Scale", a->name, causes));
+        }
+        newobj = deep_copy(cur);
+        if (!newobj)
+                return fail(a, -ENOMEM);
+        json_set(newobj, "spec.replicas", json_object_new_int64(replicas ? json_object_get_int64(replicas) : 0));
+        const char *rv = json_get_string(newscale, "metadata.resourceVersion");
+        json_set(newobj, "metadata.resourceVersion", rv ? json_object_new_string(rv) : NULL);
+        if (!rv)
+                json_object_object_del(json_get(newobj, "metadata"), "resourceVersion");
+        return do_update(a, newobj, curv);
+}
+
+static int handle_binding(ApiRequest *a) {
+        _cleanup_(store_value_unrefp) StoreValue *curv = NULL;
+        _cleanup_(json_object_putp) json_object *body = NULL;
+        json_object *st = NULL, *pod;
+        const char *node;
+        int r;
+
+        if (decode_body(a, &body, &st) < 0)
+                return finish(a, st);
+        node = json_get_string(body, "target.name");
+        if (isempty(node)) {
+                _cleanup_(json_object_putp) json_object *causes = json_object_new_array();
+                k8s_causes_append(causes, K8S_CAUSE_FIELD_VALUE_REQUIRED, "Required value", "target.name");
+                return finish(a, k8s_status_invalid("Binding", a->name, causes));
+        }
+        r = store_get(a->server->store, a->key, &curv);
+        if (r < 0)
+                return finish(a, store_error_status(a->type, a->name, r));
+        pod = registry_decode(curv);
+        if (!pod)
+                return finish(a, k8s_status_internal("cannot decode stored object"));
+        a->obj = pod;
+        if (json_get(pod, "metadata.deletionTimestamp")) {
+                char msg[512];
+                snprintf(msg, sizeof msg, "pod %s is being deleted, cannot be assigned to a host", a->name);
+                return finish(a, k8s_status_conflict("pods/binding", a->name, msg));
+        }
+        if (!isempty(json_get_string(pod, "spec.nodeName"))) {
+                char msg[512];
+                snprintf(msg, sizeof msg, "pod %s is already assigned to node \"%s\"", a->name,
+                         json_get_string(pod, "spec.nodeName"));
+                return finish(a, k8s_status_conflict("pods/binding", a->name, msg));
+        }
+        json_set(pod, "spec.nodeName", json_object_new_string(node));
+        set_condition(pod, "PodScheduled", "True");
+        a->success_code = 201;
+        a->reply_status = true;
+        return commit_put(a, curv->mod_revision);
 }
 
 /* ---- delete ---- */
@@ -984,7 +1140,7 @@ static int handle_list(ApiRequest *a) {
         int r;
 
         if (!prefix)
-                return -ENOMEM;
+                return fail(a, -ENOMEM);
         if (ws && k8s_parse_bool(ws, &watch) < 0)
                 return finish(a, k8s_status_bad_request("watch: invalid boolean value"));
         if (filter_parse(&f, a->type, a->http, &st) < 0)
@@ -1019,7 +1175,7 @@ static int handle_list(ApiRequest *a) {
                 bool initial = isempty(rvs) || rv == 0 || send_initial;
                 r = watch_start(a, &f, initial ? 0 : rv, initial, send_initial);
                 f = (Filter) {}; /* moved into the watcher */
-                return r;
+                return r < 0 ? 0 : r; /* the watcher consumed the request either way */
         }
 
         if (!isempty(lim)) {
@@ -1164,7 +1320,7 @@ static int handle_deletecollection(ApiRequest *a) {
         int r;
 
         if (!prefix)
-                return -ENOMEM;
+                return fail(a, -ENOMEM);
         if (filter_parse(&f, a->type, a->http, &st) < 0)
                 return finish(a, st);
         r = store_list(a->server->store, prefix, NULL, 0, 0, &items, &n, &snap, &more);
@@ -1172,7 +1328,7 @@ static int handle_deletecollection(ApiRequest *a) {
                 return finish(a, store_error_status(a->type, NULL, r));
         c = calloc(1, sizeof *c);
         if (!c)
-                return -ENOMEM;
+                return fail(a, -ENOMEM);
         c->a = a;
         c->items = json_object_new_array();
         c->pending = 1; /* held until all deletes are queued */
@@ -1262,13 +1418,18 @@ int registry_handle(ApiRequest *a) {
         if (a->name) {
                 a->key = registry_key(a->type, a->type->namespaced ? a->namespace : NULL, a->name);
                 if (!a->key)
-                        return -ENOMEM;
+                        return fail(a, -ENOMEM);
         }
         if (a->type->namespaced && !a->namespace && verb != VERB_LIST) {
                 /* cluster-wide paths of namespaced types only support list/watch */
                 return finish(a, k8s_status_new(404, K8S_REASON_NOT_FOUND, "the server could not find the requested resource"));
         }
         log_debug("%s %s %s/%s", verb_name(verb), a->type->plural, strempty(a->namespace), strempty(a->name));
+
+        if (a->sub == SUB_BINDING)
+                return handle_binding(a);
+        if (a->sub == SUB_SCALE && (verb == VERB_UPDATE || verb == VERB_PATCH))
+                return handle_scale_write(a);
 
         switch (verb) {
         case VERB_GET:

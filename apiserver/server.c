@@ -145,6 +145,13 @@ int reply_status(HttpRequest *r, json_object *st) {
 int reply_object(ApiRequest *a, int code, json_object *obj) {
         if (!a->http)
                 return 0;
+        if (a->sub == SUB_SCALE && json_object_is_type(obj, json_type_object) &&
+            !streq_ptr(json_get_string(obj, "kind"), "Status")) {
+                _cleanup_(json_object_putp) json_object *scale = scale_from_object(a->type, obj);
+                if (!scale)
+                        return -ENOMEM;
+                return http_reply_json(a->http, code, scale, NULL);
+        }
         if (a->output != OUTPUT_JSON && !a->dry_run && json_object_is_type(obj, json_type_object) &&
             !streq_ptr(json_get_string(obj, "kind"), "Status")) {
                 _cleanup_(json_object_putp) json_object *table =

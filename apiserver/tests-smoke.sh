@@ -123,6 +123,20 @@ out=$(K apply --validate=false -f - <<<'{"apiVersion":"v1","kind":"ConfigMap","m
 out=$(curl -s $S/api/v1/namespaces/default/configmaps/cm3 | python3 -c 'import json,sys; print("bogus" in json.load(sys.stdin))'); expect "unknown field dropped" "^False$" "$out"
 out=$(K delete cm cm2 2>&1); expect "delete cm" 'configmap "cm2" deleted' "$out"
 
+# scale subresource, binding
+out=$(K apply -f - <<<'{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web"},"spec":{"selector":{"matchLabels":{"app":"web"}},"template":{"metadata":{"labels":{"app":"web"}},"spec":{"containers":[{"name":"n","image":"nginx"}]}}}}' 2>&1); expect "apply deployment" "deployment.apps/web created" "$out"
+out=$(K scale deploy web --replicas=3 2>&1); expect "scale" "deployment.apps/web scaled" "$out"
+out=$(K get deploy web -o jsonpath='{.spec.replicas} {.metadata.generation}' 2>&1); expect "scale: replicas and generation" "^3 2$" "$out"
+out=$(K scale deploy web --replicas=5 --current-replicas=2 2>&1); expect "scale precondition" "Expected replicas to be 2, was 3" "$out"
+out=$(K get all 2>&1); expect "get all shows deployment" "deployment.apps/web +0/3" "$out"
+CURL -X POST $S/api/v1/nodes -d '{"apiVersion":"v1","kind":"Node","metadata":{"name":"node-2"}}' >/dev/null
+out=$(CURL -X POST $S/api/v1/namespaces/default/pods -d '{"metadata":{"name":"unbound"},"spec":{"containers":[{"name":"c","image":"nginx"}]}}'); expect "two nodes, one Ready: still bound to the Ready one" '"nodeName":"node-1"' "$out"
+curl -s -X PATCH -H 'Content-Type: application/merge-patch+json' $S/api/v1/nodes/node-2/status -d '{"status":{"conditions":[{"type":"Ready","status":"True"}]}}' >/dev/null
+out=$(CURL -X POST $S/api/v1/namespaces/default/pods -d '{"metadata":{"name":"unbound2"},"spec":{"containers":[{"name":"c","image":"nginx"}]}}'); grep -q nodeName <<<"$out" && bad "two Ready nodes: unbound" || ok "two Ready nodes: unbound"
+out=$(CURL -X POST $S/api/v1/namespaces/default/pods/unbound2/binding -d '{"apiVersion":"v1","kind":"Binding","metadata":{"name":"unbound2"},"target":{"kind":"Node","name":"node-2"}}'); expect "binding" '"code":201' "$out"
+out=$(K get pod unbound2 -o jsonpath='{.spec.nodeName}' 2>&1); expect "bound by binding" "^node-2$" "$out"
+out=$(K delete pod unbound2 --grace-period=0 --force 2>&1); expect "force delete" 'pod "unbound2" force deleted' "$out"
+
 # graceful stop: SIGTERM must flush and exit 0; sanitizer reports land in the log
 kill -TERM $PID; wait $PID; rc=$?; PID=
 [ $rc = 0 ] && ok "SIGTERM: exit 0" || bad "SIGTERM: exit $rc"

@@ -20,8 +20,8 @@
 
 const Subresource subresource_table[_SUB_MAX] = {
         [SUB_STATUS] = { "status", VERB_GET | VERB_UPDATE | VERB_PATCH, NULL, NULL, NULL, true },
-        [SUB_SCALE] = { "scale", VERB_GET | VERB_UPDATE | VERB_PATCH, "autoscaling", "v1", "Scale", false },
-        [SUB_BINDING] = { "binding", VERB_CREATE, "", "v1", "Binding", false },
+        [SUB_SCALE] = { "scale", VERB_GET | VERB_UPDATE | VERB_PATCH, "autoscaling", "v1", "Scale", true },
+        [SUB_BINDING] = { "binding", VERB_CREATE, "", "v1", "Binding", true },
         [SUB_LOG] = { "log", VERB_GET, "", "v1", "Pod", false },
         [SUB_EXEC] = { "exec", VERB_CREATE | VERB_GET, "", "v1", "PodExecOptions", false },
         [SUB_ATTACH] = { "attach", VERB_CREATE | VERB_GET, "", "v1", "PodAttachOptions", false },
@@ -695,6 +695,12 @@ static int pod_validate(const ResourceType *t, json_object *pod, json_object *ol
         return 0;
 }
 
+static int replicas_defaults(const ResourceType *t, json_object *o) {
+        if (json_object_is_type(json_get(o, "spec"), json_type_object))
+                set_default(o, "spec.replicas", json_object_new_int(1));
+        return 0;
+}
+
 static int ns_defaults(const ResourceType *t, json_object *o) {
         set_default(o, "spec.finalizers", json_tokener_parse("[\"kubernetes\"]"));
         set_default(o, "status.phase", json_object_new_string("Active"));
@@ -770,7 +776,7 @@ const ResourceType resource_types[] = {
           .return_deleted_object = true },
         { CORE, .top_fields = STRV("subsets"), .kind = "Endpoints", .list_kind = "EndpointsList", .plural = "endpoints", .singular = "endpoints",
           .short_names = STRV("ep"), .namespaced = true, .verbs = VERBS_ALL, COLS(columns_default) },
-        { CORE, SPEC_STATUS, .kind = "ReplicationController", .list_kind = "ReplicationControllerList",
+        { CORE, SPEC_STATUS, .defaults = replicas_defaults, .kind = "ReplicationController", .list_kind = "ReplicationControllerList",
           .plural = "replicationcontrollers", .singular = "replicationcontroller", .short_names = STRV("rc"),
           .categories = STRV("all"), .namespaced = true, .verbs = VERBS_ALL,
           .subresources = SUBF(SUB_STATUS) | SUBF(SUB_SCALE), COLS(columns_default), .fields = fields_replicas,
@@ -786,15 +792,15 @@ const ResourceType resource_types[] = {
         { .group = "events.k8s.io", .version = "v1", .openapi_prefix = "io.k8s.api.events.v1", .top_fields = STRV("eventTime", "series", "reportingController", "reportingInstance", "action", "reason", "regarding", "related", "note", "type", "deprecatedSource", "deprecatedFirstTimestamp", "deprecatedLastTimestamp", "deprecatedCount"), .kind = "Event",
           .list_kind = "EventList", .plural = "events", .singular = "event", .short_names = STRV("ev"),
           .namespaced = true, .verbs = VERBS_ALL, COLS(columns_events), .fields = fields_events_k8s_io },
-        { APPS, SPEC_STATUS, .kind = "Deployment", .list_kind = "DeploymentList", .plural = "deployments", .singular = "deployment",
+        { APPS, SPEC_STATUS, .defaults = replicas_defaults, .kind = "Deployment", .list_kind = "DeploymentList", .plural = "deployments", .singular = "deployment",
           .short_names = STRV("deploy"), .categories = STRV("all"), .namespaced = true, .verbs = VERBS_ALL,
           .subresources = SUBF(SUB_STATUS) | SUBF(SUB_SCALE), COLS(columns_deployments),
           .tracks_generation = true },
-        { APPS, SPEC_STATUS, .kind = "ReplicaSet", .list_kind = "ReplicaSetList", .plural = "replicasets", .singular = "replicaset",
+        { APPS, SPEC_STATUS, .defaults = replicas_defaults, .kind = "ReplicaSet", .list_kind = "ReplicaSetList", .plural = "replicasets", .singular = "replicaset",
           .short_names = STRV("rs"), .categories = STRV("all"), .namespaced = true, .verbs = VERBS_ALL,
           .subresources = SUBF(SUB_STATUS) | SUBF(SUB_SCALE), COLS(columns_default), .fields = fields_replicas,
           .tracks_generation = true },
-        { APPS, SPEC_STATUS, .kind = "StatefulSet", .list_kind = "StatefulSetList", .plural = "statefulsets",
+        { APPS, SPEC_STATUS, .defaults = replicas_defaults, .kind = "StatefulSet", .list_kind = "StatefulSetList", .plural = "statefulsets",
           .singular = "statefulset", .short_names = STRV("sts"), .categories = STRV("all"), .namespaced = true,
           .verbs = VERBS_ALL, .subresources = SUBF(SUB_STATUS) | SUBF(SUB_SCALE), COLS(columns_default),
           .tracks_generation = true },
