@@ -174,11 +174,11 @@ if lab_step "API server, node $NODE and node agent start" setup; then
                 lab_check "journalctl -u $UNIT in the node shows 'hello'" check_journal
                 lab_check "API server SIGKILL + restart: pod object unchanged" check_apiserver_crash
                 lab_check "agent restart (after SIGKILL) adopts the running container" check_agent_restart
+                lab_check "kubectl delete pod returns once the pod is gone" check_delete
+                lab_check "the pod's units are gone from the node" check_units_gone
         else
-                lab_fail_rest "pod slice and unit" "journal" "API server crash" "agent restart"
+                lab_fail_rest "pod slice and unit" "journal" "API server crash" "agent restart" "delete" "units gone"
         fi
-        lab_check "kubectl delete pod returns once the pod is gone" check_delete
-        lab_check "the pod's units are gone from the node" check_units_gone
 else
         lab_fail_rest "node Ready" "pod Running" "units" "journal" "API server crash" "agent restart" "delete" "units gone"
 fi
