@@ -133,6 +133,8 @@ static int manager_connect_bus(Manager *m) {
         if (r < 0)
                 return log_error_errno(r, "Subscribe: %m");
 
+        /* losing systemd is fatal: exit (units keep running; a restarted agent adopts them) */
+        (void) sd_bus_set_exit_on_disconnect(m->bus, true);
         r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)
                 return log_error_errno(r, "sd_bus_attach_event: %m");
@@ -413,6 +415,7 @@ static int on_heartbeat(sd_event_source *s, uint64_t usec, void *userdata) {
                 send_node_status(m);
                 renew_lease(m);
         }
+        manager_retry_failed_status(m);
         (void) sd_event_source_set_time(s, usec + HEARTBEAT_USEC);
         return 0;
 }

@@ -67,6 +67,7 @@ typedef struct Pod {
 
         json_object *last_status;     /* last status PATCHed successfully */
         bool patch_inflight, patch_again, delete_inflight;
+        bool status_failed;           /* last PATCH failed: retried from the heartbeat */
         UT_hash_handle hh;
 } Pod;
 
@@ -103,6 +104,7 @@ void manager_pods_free(Manager *m);
 int manager_start_pod_watch(Manager *m);
 void manager_on_job_removed(Manager *m, const char *job, const char *unit, const char *result);
 void manager_maybe_sweep_orphans(Manager *m);
+void manager_retry_failed_status(Manager *m);
 
 /* bus-unit.c */
 int bus_append_unit_property(sd_bus_message *m, const UnitProperty *p);

@@ -221,10 +221,12 @@ static void on_status_patched(ApiClient *c, long status, json_object *body, void
                 if (status != 404)
                         log_warning("pod %s/%s: status PATCH: %ld %s", p->ns, p->name, status,
                                     strempty(json_get_string(body, "message")));
-                /* report again on the next change */
+                /* forget it, so the next sync sends it again (the heartbeat retries) */
                 json_object_put(p->last_status);
                 p->last_status = NULL;
-        }
+                p->status_failed = status != 404;
+        } else
+                p->status_failed = false;
         if (p->patch_again || p->state == POD_DONE) {
                 p->patch_again = false;
                 pod_mark_dirty(p);
@@ -630,7 +632,8 @@ static void pod_sync(Pod *p) {
         if (p->plan) {
                 pod_start_containers(p);
                 pod_refresh(p);
-        }
+        } else
+                pod_report_status(p); /* untranslatable pod: status only */
 }
 
 static bool pod_has_blocked_containers(const Pod *p) {
@@ -754,6 +757,13 @@ int manager_start_pod_watch(Manager *m) {
         if (asprintf(&path, "/api/v1/pods?fieldSelector=spec.nodeName%%3D%s", m->node_name) < 0)
                 return log_oom();
         return api_watch_new(m->api, path, &handlers, m, &m->pod_watch);
+}
+
+void manager_retry_failed_status(Manager *m) {
+        Pod *p, *tmp;
+        HASH_ITER(hh, m->pods, p, tmp)
+                if (p->status_failed && !p->deleting)
+                        pod_mark_dirty(p);
 }
 
 /* ---- adoption ---- */

@@ -488,6 +488,78 @@ static int json_strv(json_object *a, const char *what, TranslateState *s, char *
         return 0;
 }
 
+/* ---- kubelet's $(VAR) expansion (k8s.io/kubernetes third_party/forked/golang/expansion) ----
+ * $(NAME) → value of NAME if defined (last definition wins), else left as is; $$ → $; "$(" without ")"
+ * and any other "$x" are kept literally. env holds "NAME=value" entries; only the first n are visible. */
+static const char *env_lookup(char * const *env, size_t n, const char *name, size_t len) {
+        const char *found = NULL;
+        for (size_t i = 0; i < n && env && env[i]; i++)
+                if (strncmp(env[i], name, len) == 0 && env[i][len] == '=')
+                        found = env[i] + len + 1;
+        return found;
+}
+
+static char *expand_vars(const char *in, char * const *env, size_t n) {
+        char *out = NULL;
+        size_t sz = 0;
+        FILE *f = open_memstream(&out, &sz);
+        if (!f)
+                return NULL;
+        for (const char *p = in; *p; p++) {
+                if (p[0] != '$' || p[1] == 0) {
+                        fputc(*p, f);
+                        continue;
+                }
+                if (p[1] == '$') {
+                        fputc('$', f);
+                        p++;
+                        continue;
+                }
+                if (p[1] == '(') {
+                        const char *close = strchr(p + 2, ')');
+                        if (close) {
+                                const char *v = env_lookup(env, n, p + 2, close - (p + 2));
+                                if (v)
+                                        fputs(v, f);
+                                else
+                                        fwrite(p, 1, close - p + 1, f);
+                                p = close;
+                                continue;
+                        }
+                }
+                fputc('$', f);
+        }
+        if (fclose(f) != 0) {
+                free(out);
+                return NULL;
+        }
+        return out;
+}
+
+/* The container's env as "NAME=value" (values expanded against the entries before them). */
+static int user_env(TranslateState *s, char ***ret) {
+        _cleanup_strv_free_ char **env = NULL;
+        json_object *list = json_get(s->container, "env");
+        size_t n = json_object_is_type(list, json_type_array) ? json_object_array_length(list) : 0;
+
+        for (size_t i = 0; i < n; i++) {
+                json_object *e = json_object_array_get_idx(list, i);
+                const char *name = json_get_string(e, "name");
+                if (isempty(name) || strchr(name, '='))
+                        return state_fail(s, "CreateContainerConfigError", "container '%s': invalid env name",
+                                          s->container_name);
+                if (json_get(e, "valueFrom"))
+                        return state_fail(s, "CreateContainerConfigError",
+                                          "container '%s': env '%s': valueFrom is not supported yet",
+                                          s->container_name, name);
+                _cleanup_free_ char *v = expand_vars(strempty(json_get_string(e, "value")), env, i);
+                if (!v || strv_extendf(&env, "%s=%s", name, v) < 0)
+                        return -ENOMEM;
+        }
+        *ret = TAKE_PTR(env);
+        return 0;
+}
+
 static int gen_exec_start(TranslateState *s, UnitSpec *u, const char *prop) {
         _cleanup_(strv_freep) char **argv = NULL;
         json_object *cmd = json_get(s->container, "command");
@@ -505,6 +577,18 @@ static int gen_exec_start(TranslateState *s, UnitSpec *u, const char *prop) {
         r = json_strv(json_get(s->container, "args"), "args", s, &argv);
         if (r < 0)
                 return r;
+        /* kubelet expands $(VAR) in command and args from the container's env */
+        _cleanup_strv_free_ char **env = NULL;
+        r = user_env(s, &env);
+        if (r < 0)
+                return r;
+        for (char **a = argv; *a; a++) {
+                char *x = expand_vars(*a, env, strv_length(env));
+                if (!x)
+                        return -ENOMEM;
+                free(*a);
+                *a = x;
+        }
         if (isempty(argv[0]))
                 return state_fail(s, "CreateContainerConfigError", "container '%s' has an empty command",
                                   s->container_name);
@@ -524,7 +608,6 @@ static int gen_exec_start(TranslateState *s, UnitSpec *u, const char *prop) {
 static int gen_environment(TranslateState *s, UnitSpec *u, const char *prop) {
         _cleanup_(strv_freep) char **env = NULL;
         const char *hostname = json_get_string(s->pod, "spec.hostname");
-        json_object *list = json_get(s->container, "env");
 
         if (strv_extendf(&env, "PATH=%s", DEFAULT_PATH) < 0 ||
             strv_extendf(&env, "HOSTNAME=%s", hostname ? hostname : s->plan->pod) < 0 ||
@@ -534,21 +617,13 @@ static int gen_environment(TranslateState *s, UnitSpec *u, const char *prop) {
             strv_extendf(&env, "KSHIM_CONTAINER_NAME=%s", s->container_name) < 0)
                 return -ENOMEM;
 
-        size_t n = json_object_is_type(list, json_type_array) ? json_object_array_length(list) : 0;
-        for (size_t i = 0; i < n; i++) {
-                json_object *e = json_object_array_get_idx(list, i);
-                const char *name = json_get_string(e, "name");
-                if (isempty(name) || strchr(name, '='))
-                        return state_fail(s, "CreateContainerConfigError", "container '%s': invalid env name",
-                                          s->container_name);
-                if (json_get(e, "valueFrom"))
-                        return state_fail(s, "CreateContainerConfigError",
-                                          "container '%s': env '%s': valueFrom is not supported yet",
-                                          s->container_name, name);
-                const char *v = json_get_string(e, "value");
-                if (strv_extendf(&env, "%s=%s", name, strempty(v)) < 0)
+        _cleanup_strv_free_ char **user = NULL;
+        int r = user_env(s, &user);
+        if (r < 0)
+                return r;
+        for (char **e = user; e && *e; e++)
+                if (strv_extend(&env, *e) < 0)
                         return -ENOMEM;
-        }
         return add_strv(u, prop, &env);
 }
 
@@ -657,11 +732,13 @@ static const TranslateRow translate_rows[] = {
           "`kshim pod <ns>/<pod> container <ctr> (uid <uid>)`" },
         { ROW_CONTAINER, "-", "Type", 's', gen_const_string, "exec: started once execve() succeeded" },
         { ROW_CONTAINER, "spec.containers[].command + args", "ExecStartEx", 'E', gen_exec_start,
-          "command[0] is the binary (systemd searches its default PATH for bare names); flag no-env-expand "
+          "command[0] is the binary (systemd searches its default PATH for bare names); $(VAR) expanded from "
+          "env as kubelet does; flag no-env-expand "
           "(':' prefix: systemd must not expand $VAR); no command: CreateContainerConfigError (the host "
           "image has no entrypoint)" },
         { ROW_CONTAINER, "spec.containers[].env[].value, spec.hostname", "Environment", 'S', gen_environment,
-          "PATH default, HOSTNAME, KSHIM_POD_NAMESPACE/NAME/UID, KSHIM_CONTAINER_NAME, then env (value only)" },
+          "PATH default, HOSTNAME, KSHIM_POD_NAMESPACE/NAME/UID, KSHIM_CONTAINER_NAME, then env (value only, "
+          "$(VAR) expanded from earlier entries as kubelet does)" },
         { ROW_CONTAINER, "spec.containers[].workingDir", "WorkingDirectory", 's', gen_working_directory,
           "only when set" },
         { ROW_CONTAINER, "(pod slice)", "Slice", 's', gen_slice, "the pod slice" },
