@@ -79,6 +79,7 @@ typedef struct ApiRequest {
         json_object *obj;       /* the object being written (without resourceVersion) */
         int success_code;       /* 200 / 201 */
         bool reply_status;      /* answer a Success Status instead of the object (delete) */
+        bool finalize_namespace; /* after the write: delete the namespace's contents, then the namespace */
         json_object *deleted;   /* delete: the object as it was */
 } ApiRequest;
 

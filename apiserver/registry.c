@@ -182,6 +182,8 @@ static int parse_dry_run(ApiRequest *a) {
 
 /* ---- writes ---- */
 
+static void namespace_finalize(Server *s, const char *ns);
+
 static void put_done(Store *s, int r, uint64_t revision, StoreValue *value, void *userdata) {
         ApiRequest *a = userdata;
 
@@ -189,6 +191,8 @@ static void put_done(Store *s, int r, uint64_t revision, StoreValue *value, void
                 finish(a, store_error_status(a->type, a->name, r));
                 return;
         }
+        if (a->finalize_namespace)
+                namespace_finalize(a->server, a->name);
         if (a->http && a->reply_status) {
                 json_object *st = k8s_status_success(NULL, NULL, NULL, NULL);
                 if (st)
@@ -462,6 +466,15 @@ static int do_create(ApiRequest *a, json_object *obj) {
                         return finish(a, k8s_status_not_found("namespaces", a->namespace));
                 if (r < 0)
                         return finish(a, store_error_status(nt, a->namespace, r));
+                _cleanup_(json_object_putp) json_object *nso = registry_decode(v);
+                if (nso && json_get(nso, "metadata.deletionTimestamp")) {
+                        char msg[512];
+                        snprintf(msg, sizeof msg,
+                                 "unable to create new content in namespace %s because it is being terminated",
+                                 a->namespace);
+                        return finish(a, k8s_status_forbidden(resource_type_qualified(a->type),
+                                                              json_get_string(obj, "metadata.name"), msg));
+                }
         }
 
         /* generateName */
@@ -853,6 +866,69 @@ static int handle_binding(ApiRequest *a) {
         return commit_put(a, curv->mod_revision);
 }
 
+/*
+ * Namespace deletion (what the namespace controller does upstream, done in-process until there are
+ * controllers): DELETE marks the namespace (deletionTimestamp, status.phase Terminating: creates in it are
+ * refused with 403), then every object of every namespaced type in it is removed at once (pods too: the
+ * agent sees DELETED and stops the units), and when those deletes are durable the namespace goes.
+ */
+typedef struct NamespaceFinalizer {
+        Server *server;
+        char *key;
+        unsigned pending;
+} NamespaceFinalizer;
+
+static void ns_done(Store *st, int r, uint64_t revision, StoreValue *value, void *userdata) {
+        NamespaceFinalizer *f = userdata;
+
+        if (r < 0 && r != -ENOENT)
+                log_warning_errno(r, "Namespace finalization: a delete failed: %m");
+        if (--f->pending > 0)
+                return;
+        if (f->key) {
+                /* contents gone: now the namespace itself */
+                char *key = TAKE_PTR(f->key);
+                f->pending = 1;
+                r = store_delete(f->server->store, key, STORE_ANY_REVISION, ns_done, f);
+                free(key);
+                if (r >= 0)
+                        return;
+                log_warning_errno(r, "Namespace finalization: cannot delete the namespace: %m");
+        }
+        free(f);
+}
+
+static void namespace_finalize(Server *s, const char *ns) {
+        const ResourceType *nt = resource_type_find("", "v1", "namespaces");
+        NamespaceFinalizer *f = calloc(1, sizeof *f);
+
+        if (!f)
+                return (void) log_oom();
+        f->server = s;
+        f->key = registry_key(nt, NULL, ns);
+        f->pending = 1;
+        for (size_t i = 0; i < n_resource_types; i++) {
+                const ResourceType *t = resource_types + i;
+                _cleanup_free_ char *prefix = NULL;
+                StoreValue **items = NULL;
+                size_t n = 0;
+                uint64_t snap;
+                bool more;
+
+                if (!t->namespaced || !(prefix = registry_key(t, ns, NULL)))
+                        continue;
+                if (store_list(s->store, prefix, NULL, 0, 0, &items, &n, &snap, &more) < 0)
+                        continue;
+                for (size_t j = 0; j < n; j++) {
+                        if (store_delete(s->store, items[j]->key, items[j]->mod_revision, ns_done, f) >= 0)
+                                f->pending++;
+                        store_value_unref(items[j]);
+                }
+                free(items);
+        }
+        ns_done(s->store, 0, 0, NULL, f);
+}
+
 /* ---- delete ---- */
 
 static int handle_delete(ApiRequest *a) {
@@ -919,6 +995,22 @@ static int handle_delete(ApiRequest *a) {
                         grace = 0;
         } else
                 grace = 0;
+
+        if (streq(a->type->kind, "Namespace") && isempty(a->type->group)) {
+                json_object *m = json_get(cur, "metadata");
+                if (streq(a->name, "default") || streq(a->name, "kube-system") || streq(a->name, "kube-public"))
+                        return finish(a, k8s_status_forbidden("namespaces", a->name, "this namespace may not be deleted"));
+                if (!json_get(m, "deletionTimestamp")) {
+                        _cleanup_free_ char *ts = k8s_format_rfc3339(now_usec());
+                        json_object_object_add(m, "deletionTimestamp", json_object_new_string(strempty(ts)));
+                        json_object_object_add(m, "deletionGracePeriodSeconds", json_object_new_int64(0));
+                }
+                json_set(cur, "status.phase", json_object_new_string("Terminating"));
+                a->obj = deep_copy(cur);
+                a->success_code = 200;
+                a->finalize_namespace = !a->dry_run;
+                return commit_put(a, curv->mod_revision);
+        }
 
         if (grace > 0 || has_finalizers) {
                 /* graceful: mark; the agent (or finalizer removal) completes it */

@@ -137,6 +137,13 @@ out=$(CURL -X POST $S/api/v1/namespaces/default/pods/unbound2/binding -d '{"apiV
 out=$(K get pod unbound2 -o jsonpath='{.spec.nodeName}' 2>&1); expect "bound by binding" "^node-2$" "$out"
 out=$(K delete pod unbound2 --grace-period=0 --force 2>&1); expect "force delete" 'pod "unbound2" force deleted' "$out"
 
+# namespace deletion cascades
+K create ns foo >/dev/null 2>&1 || K apply -f - <<<'{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"foo"}}' >/dev/null
+K -n foo apply -f - <<<'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"}}' >/dev/null 2>&1
+out=$(timeout 20 kubectl --cache-dir $D/cache delete ns foo 2>&1); expect "delete namespace" 'namespace "foo" deleted' "$out"
+out=$(curl -s -o /dev/null -w '%{http_code}' $S/api/v1/namespaces/foo/configmaps/c); expect "namespace contents gone" "^404$" "$out"
+out=$(K delete ns default 2>&1); expect "default may not be deleted" "may not be deleted" "$out"
+
 # graceful stop: SIGTERM must flush and exit 0; sanitizer reports land in the log
 kill -TERM $PID; wait $PID; rc=$?; PID=
 [ $rc = 0 ] && ok "SIGTERM: exit 0" || bad "SIGTERM: exit $rc"
