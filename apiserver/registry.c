@@ -39,8 +39,6 @@
 #include "util.h"
 #include "validation.h"
 
-int pod_status_defaults(json_object *pod);
-
 static uint64_t now_usec(void) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);

@@ -159,6 +159,52 @@ static void test_type_table(void **state) {
         assert_string_equal(resource_type_field_path(resource_type_find("", "v1", "events"), "source"), "source.component");
 }
 
+static void test_field_values(void **state) {
+        const ResourceType *pods = resource_type_find("", "v1", "pods");
+        const ResourceType *events = resource_type_find("", "v1", "events");
+        _cleanup_(json_object_putp) json_object *p = J("{\"metadata\":{\"name\":\"x\",\"namespace\":\"ns\"},"
+                                                       "\"spec\":{\"nodeName\":\"n1\",\"hostNetwork\":true},\"status\":{\"phase\":\"Running\"}}");
+        _cleanup_(json_object_putp) json_object *e = J("{\"involvedObject\":{\"name\":\"x\"},\"source\":{\"component\":\"kubelet\"},\"count\":3}");
+        char buf[64];
+
+        assert_string_equal(resource_type_field_value(pods, p, "metadata.name", buf, sizeof buf), "x");
+        assert_string_equal(resource_type_field_value(pods, p, "metadata.namespace", buf, sizeof buf), "ns");
+        assert_string_equal(resource_type_field_value(pods, p, "spec.nodeName", buf, sizeof buf), "n1");
+        assert_string_equal(resource_type_field_value(pods, p, "spec.hostNetwork", buf, sizeof buf), "true");
+        assert_string_equal(resource_type_field_value(pods, p, "status.phase", buf, sizeof buf), "Running");
+        assert_null(resource_type_field_value(pods, p, "status.podIP", buf, sizeof buf));
+        assert_null(resource_type_field_value(pods, p, "spec.containers", buf, sizeof buf));
+        assert_string_equal(resource_type_field_value(events, e, "source", buf, sizeof buf), "kubelet");
+        assert_string_equal(resource_type_field_value(events, e, "involvedObject.name", buf, sizeof buf), "x");
+}
+
+static void test_pod_defaults(void **state) {
+        _cleanup_(json_object_putp) json_object *p = J(
+                "{\"spec\":{\"containers\":[{\"name\":\"a\",\"image\":\"nginx\",\"resources\":{\"limits\":{\"cpu\":\"1\",\"memory\":\"1Gi\"}}},"
+                "{\"name\":\"b\",\"image\":\"reg:5000/x:1.2\",\"resources\":{\"limits\":{\"cpu\":\"500m\",\"memory\":\"64Mi\"}}}]}}");
+        const ResourceType *pods = resource_type_find("", "v1", "pods");
+
+        assert_int_equal(pods->defaults(pods, p), 0);
+        assert_int_equal(pod_status_defaults(p), 0);
+        assert_string_equal(json_get_string(p, "spec.restartPolicy"), "Always");
+        assert_string_equal(json_get_string(p, "spec.dnsPolicy"), "ClusterFirst");
+        assert_int_equal(json_get_int(p, "spec.terminationGracePeriodSeconds", 0), 30);
+        json_object *cs = json_get(p, "spec.containers");
+        assert_string_equal(json_get_string(json_object_array_get_idx(cs, 0), "imagePullPolicy"), "Always");
+        assert_string_equal(json_get_string(json_object_array_get_idx(cs, 1), "imagePullPolicy"), "IfNotPresent");
+        assert_string_equal(json_get_string(json_object_array_get_idx(cs, 0), "terminationMessagePath"), "/dev/termination-log");
+        assert_string_equal(json_get_string(p, "status.phase"), "Pending");
+        /* limits only: requests default to limits → Guaranteed */
+        assert_string_equal(json_get_string(p, "status.qosClass"), "Guaranteed");
+
+        _cleanup_(json_object_putp) json_object *b = J("{\"spec\":{\"containers\":[{\"name\":\"a\",\"resources\":{\"requests\":{\"cpu\":\"100m\"}}}]}}");
+        assert_int_equal(pod_status_defaults(b), 0);
+        assert_string_equal(json_get_string(b, "status.qosClass"), "Burstable");
+        _cleanup_(json_object_putp) json_object *be = J("{\"spec\":{\"containers\":[{\"name\":\"a\"}]}}");
+        assert_int_equal(pod_status_defaults(be), 0);
+        assert_string_equal(json_get_string(be, "status.qosClass"), "BestEffort");
+}
+
 static void test_aggregated_discovery(void **state) {
         _cleanup_(json_object_putp) json_object *core = discovery_aggregated(true, DISCOVERY_V2);
         _cleanup_(json_object_putp) json_object *groups = discovery_aggregated(false, DISCOVERY_V2BETA1);
@@ -188,6 +234,7 @@ int main(void) {
                 cmocka_unit_test(test_discovery_negotiation), cmocka_unit_test(test_output_negotiation),
                 cmocka_unit_test(test_continue_token),        cmocka_unit_test(test_pod_cells),
                 cmocka_unit_test(test_type_table),            cmocka_unit_test(test_aggregated_discovery),
+                cmocka_unit_test(test_field_values),          cmocka_unit_test(test_pod_defaults),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

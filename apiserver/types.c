@@ -661,7 +661,6 @@ static int pod_defaults(const ResourceType *t, json_object *pod) {
 }
 
 /* Called on create only (status is reset for types with a status subresource before this). */
-int pod_status_defaults(json_object *pod);
 int pod_status_defaults(json_object *pod) {
         set_default(pod, "status.phase", json_object_new_string("Pending"));
         return json_set(pod, "status.qosClass", json_object_new_string(pod_qos_class(pod)));

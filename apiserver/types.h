@@ -136,6 +136,9 @@ const char *resource_type_field_path(const ResourceType *t, const char *field);
 const char *resource_type_field_value(const ResourceType *t, json_object *obj, const char *field, char *buf,
                                       size_t bufsz);
 
+/* Pod status on create: phase Pending (unless given) and the computed qosClass. */
+int pod_status_defaults(json_object *pod);
+
 /* Printer cells exported for tests. */
 json_object *pod_cell_ready(json_object *pod, uint64_t now);
 json_object *pod_cell_status(json_object *pod, uint64_t now);

@@ -203,8 +203,9 @@ int watch_start(ApiRequest *a, Filter *f, uint64_t from_revision, bool initial_l
 
         if (!prefix) {
                 filter_done(f);
+                reply_status(a->http, k8s_status_internal("out of memory"));
                 api_request_free(a);
-                return -ENOMEM;
+                return 0;
         }
         if (s->n_watchers >= KSHIM_MAX_WATCHERS_TOTAL) {
                 filter_done(f);
@@ -230,8 +231,9 @@ int watch_start(ApiRequest *a, Filter *f, uint64_t from_revision, bool initial_l
         w = calloc(1, sizeof *w);
         if (!w) {
                 filter_done(f);
+                reply_status(a->http, k8s_status_internal("out of memory"));
                 api_request_free(a);
-                return -ENOMEM;
+                return 0;
         }
         s->n_watchers++;
         *w = (Watcher) {
