@@ -318,8 +318,10 @@ static void on_node_status(ApiClient *c, long status, json_object *body, void *u
         if (status == 404) {
                 log_warning("Node '%s' vanished from the API, registering again", m->node_name);
                 m->node_registered = false;
-        } else if (status < 200 || status >= 300)
-                log_warning("Node status PATCH: %ld %s", status, strempty(json_get_string(body, "message")));
+        } else if (status < 0)
+                log_warning("Node status PATCH: %s", strerror((int) -status));
+        else if (status < 200 || status >= 300)
+                log_warning("Node status PATCH: HTTP %ld %s", status, strempty(json_get_string(body, "message")));
 }
 
 static void send_node_status(Manager *m) {
@@ -349,8 +351,11 @@ static void on_node_registered(ApiClient *c, long status, json_object *body, voi
                 renew_lease(m);
                 return;
         }
-        log_warning("Node registration: %ld %s, retrying at the next heartbeat", status,
-                    strempty(json_get_string(body, "message")));
+        if (status < 0)
+                log_warning("Node registration: %s, retrying at the next heartbeat", strerror((int) -status));
+        else
+                log_warning("Node registration: HTTP %ld %s, retrying at the next heartbeat", status,
+                            strempty(json_get_string(body, "message")));
 }
 
 static void register_node(Manager *m) {

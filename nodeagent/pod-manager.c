@@ -218,8 +218,10 @@ static void on_status_patched(ApiClient *c, long status, json_object *body, void
         Pod *p = userdata;
         p->patch_inflight = false;
         if (status < 200 || status >= 300) {
-                if (status != 404)
-                        log_warning("pod %s/%s: status PATCH: %ld %s", p->ns, p->name, status,
+                if (status < 0)
+                        log_warning("pod %s/%s: status PATCH: %s, retrying", p->ns, p->name, strerror((int) -status));
+                else if (status != 404)
+                        log_warning("pod %s/%s: status PATCH: HTTP %ld %s", p->ns, p->name, status,
                                     strempty(json_get_string(body, "message")));
                 /* forget it, so the next sync sends it again (the heartbeat retries) */
                 json_object_put(p->last_status);
