@@ -580,6 +580,10 @@ static void pod_send_delete(Pod *p) {
 static void pod_sync_deleting(Pod *p) {
         switch (p->state) {
         case POD_NEW:
+                /* never started by this agent, but units of an earlier agent may exist: learn their names */
+                if (!p->plan)
+                        (void) pod_translate(p);
+                __attribute__((fallthrough));
         case POD_STARTED:
                 if (p->plan) {
                         log_info("pod %s/%s: stopping", p->ns, p->name);
