@@ -9,26 +9,40 @@
  *   systemd signals (JobRemoved, UnitRemoved, PropertiesChanged on kshim* units) → pod_mark_dirty()
  *   deferred source at idle priority (on_sync) → pod_sync() for each dirty pod:
  *       NEW      → translate_pod() → StartTransientUnit(slice), StartTransientUnit(container)... (async,
- *                  mode "fail"; "UnitExists" means the unit survived an agent restart: adopted)
+ *                  mode "fail", slice first; "UnitExists" means the unit survived an agent restart: adopted)
  *       STARTED  → Properties.GetAll per unit (async) → when all replies are in → pod_status_build() →
  *                  PATCH pods/<name>/status (merge patch) if it differs from the last one reported
  *   Handlers never do the work themselves; they only mark, so bursts of signals coalesce into one
  *   refresh per pod per loop iteration.
  *
  * State machine (Pod.state)
- *   NEW ──translate+start──▶ STARTED ──deletionTimestamp / gone from API──▶ STOPPING_CONTAINERS
- *   STOPPING_CONTAINERS (StopUnit "replace" per container; wait for each stop JobRemoved, or NoSuchUnit)
- *     ──▶ STOPPING_SLICE (StopUnit slice, same wait) ──▶ DELETING (DELETE gracePeriodSeconds=0 with
- *     preconditions.uid; 200/404 fine) ──▶ DONE (freed). A pod that vanished from the API skips DELETE.
- *   NEW with deletion requested goes straight to DELETING (nothing to stop... except adopted units:
- *   the stop path is idempotent, so NEW also stops units by name).
+ *   NEW ──translate, start slice──▶ STARTED (containers started one by one as they become startable)
+ *   STARTED ──deletionTimestamp / gone from API──▶ STOPPING_CONTAINERS
+ *   STOPPING_CONTAINERS (StopUnit "replace" per container; wait for each stop job's JobRemoved, or an
+ *     error reply such as NoSuchUnit) ──▶ Unit.Unref per container, STOPPING_SLICE (StopUnit slice, same
+ *     wait) ──▶ DELETING (DELETE gracePeriodSeconds=0 with preconditions.uid; 200/404/409 fine)
+ *     ──▶ DONE (freed once no reply is outstanding). A pod that vanished from the API skips DELETE.
+ *   NEW with deletion requested translates first (pure) to learn unit names an earlier agent may have
+ *   left, then takes the same stop path.
  *
- * Adoption: at start the Manager lists kshim* units. Once the first pod LIST arrived too, units whose
- * pod uid (from the Description "(uid X)") is not in the table are stopped (manager_maybe_sweep_orphans);
- * the others are left alone and picked up by StartTransientUnit → UnitExists.
+ * Unit lifetime: container units carry AddRef=yes, so systemd keeps a finished unit (and its exit
+ * status) while our bus connection lives; CollectMode=inactive-or-failed lets it go once we Unref it.
+ *
+ * Adoption (agent restart): the Manager lists kshim* units at start. Nothing is started before the first
+ * pod LIST and that listing are both in: then units whose pod uid (Description "(uid X)", or the slice
+ * name) is not in the table are stopped (manager_maybe_sweep_orphans) and their names stay "busy" until
+ * their stop job is gone. The others are picked up by StartTransientUnit → UnitExists (then Unit.Ref).
+ * A container whose unit name is still held by an older pod (same ns/name, new uid: force delete +
+ * re-create) or by an orphan being stopped waits, and starts when the name is free. Containers that
+ * already finished for good (terminal phase, or terminated under Never / exit 0 under OnFailure) are
+ * not run again; their last reported state is kept (pod-status.c).
+ *
+ * Status: reported only when it differs from the last successful PATCH; a failed PATCH is retried from
+ * the 10 s heartbeat (manager_retry_failed_status).
  *
  * Known skeleton limits: lookups by unit name scan all pods (fine for a few hundred pods); restarts are
- * systemd's Restart= (replaced by the agent's own back-off in the next issue).
+ * systemd's Restart= (replaced by the agent's own back-off in the next issue); restartCount restarts at 0
+ * when a container unit had to be re-created after an agent restart.
  */
 
 #include <errno.h>
