@@ -44,6 +44,14 @@ int store_open_full(const StoreOptions *opts, StoreOpenFlags flags, StoreReplayR
 /* Iterate the durable keys in order (i = 0..n-1); returns a borrowed value or NULL past the end. */
 StoreValue *store_nth(Store *s, size_t i);
 
+/* Check the in-memory invariants (sorted unique keys, revisions, history ring): 0 or -EUCLEAN. */
+int store_verify(Store *s);
+
+/* Replay a snapshot and/or log image from memory (NULL = absent), verify, discard (fuzzing). Returns
+ * what open would: 0, or -EBADMSG for corruption that is not a torn tail; -EUCLEAN is a bug. */
+int store_replay_buffers(const void *snapshot, size_t snapshot_size, const void *log, size_t log_size,
+                         uint64_t history_events, StoreReplayReport *ret_report);
+
 /* Snapshot trigger (bytes of log segment); 0 = never. Tests use small values. */
 void store_set_snapshot_threshold(Store *s, uint64_t bytes);
 

@@ -604,20 +604,13 @@ static int mkdir_parents(const char *path) {
 
 /* ---- replay ---- */
 
-static int load_snapshot(Store *s, StoreReplayReport *report) {
-        _cleanup_free_ uint8_t *buf = NULL;
-        size_t size, off = 0, next;
+static int load_snapshot_buf(Store *s, const uint8_t *buf, size_t size, StoreReplayReport *report) {
+        size_t off = 0, next;
         uint64_t snap_rev = 0, n = 0;
         bool begun = false, ended = false;
         const char *reason = NULL;
         Record rec;
         int r;
-
-        r = read_full_file(s->dir_fd, STORE_SNAPSHOT_FILE, &buf, &size);
-        if (r == -ENOENT)
-                return 0;
-        if (r < 0)
-                return log_error_errno(r, "Failed to read store snapshot: %m");
 
         while (off < size) {
                 r = record_parse(buf, size, off, &rec, &next, &reason);
@@ -675,18 +668,11 @@ static int load_snapshot(Store *s, StoreReplayReport *report) {
         return 0;
 }
 
-static int replay_log(Store *s, StoreReplayReport *report) {
-        _cleanup_free_ uint8_t *buf = NULL;
-        size_t size = 0, off = 0, next;
+static int replay_log_buf(Store *s, const uint8_t *buf, size_t size, StoreReplayReport *report) {
+        size_t off = 0, next;
         const char *reason = NULL;
         Record rec;
         int r;
-
-        r = read_full_file(s->dir_fd, STORE_LOG_FILE, &buf, &size);
-        if (r == -ENOENT)
-                return 0;
-        if (r < 0)
-                return log_error_errno(r, "Failed to read store log: %m");
 
         while (off < size) {
                 _cleanup_(store_value_unrefp) StoreValue *v = NULL;
@@ -752,6 +738,32 @@ static int replay_log(Store *s, StoreReplayReport *report) {
                                     off, size - off, reason);
         }
         return 0;
+}
+
+static int load_snapshot(Store *s, StoreReplayReport *report) {
+        _cleanup_free_ uint8_t *buf = NULL;
+        size_t size;
+        int r;
+
+        r = read_full_file(s->dir_fd, STORE_SNAPSHOT_FILE, &buf, &size);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return log_error_errno(r, "Failed to read store snapshot: %m");
+        return load_snapshot_buf(s, buf, size, report);
+}
+
+static int replay_log(Store *s, StoreReplayReport *report) {
+        _cleanup_free_ uint8_t *buf = NULL;
+        size_t size;
+        int r;
+
+        r = read_full_file(s->dir_fd, STORE_LOG_FILE, &buf, &size);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return log_error_errno(r, "Failed to read store log: %m");
+        return replay_log_buf(s, buf, size, report);
 }
 
 /* ---- log file ---- */
@@ -1673,4 +1685,63 @@ int store_open_full(const StoreOptions *opts, StoreOpenFlags flags, StoreReplayR
 
 int store_open(const StoreOptions *opts, Store **ret) {
         return store_open_full(opts, 0, NULL, ret);
+}
+
+/* ---- self-checks (tests, fuzzing) ---- */
+
+int store_verify(Store *s) {
+        if (!s)
+                return -EINVAL;
+        if (s->compact_rev > s->revision || s->hist_n != s->revision - s->compact_rev)
+                return -EUCLEAN;
+        for (size_t i = 0; i < s->n_keys; i++) {
+                StoreValue *v = s->keys[i];
+
+                if (v->n_ref == 0 || !key_valid(v->key, v->key_len) || strlen(v->key) != v->key_len ||
+                    v->data[v->len] != 0 || v->create_revision == 0 || v->create_revision > v->mod_revision ||
+                    v->mod_revision > s->revision)
+                        return -EUCLEAN;
+                if (i > 0 && strcmp(s->keys[i - 1]->key, v->key) >= 0)
+                        return -EUCLEAN;
+        }
+        for (uint64_t r = s->compact_rev + 1; r <= s->revision; r++) {
+                const StoreEvent *ev = history_get(s, r);
+
+                if (!ev || ev->revision != r || (ev->type == STORE_EVENT_PUT) != !!ev->value ||
+                    (ev->type == STORE_EVENT_DELETE && !ev->prev) ||
+                    (ev->value && ev->value->mod_revision != r) || (ev->prev && ev->prev->mod_revision >= r))
+                        return -EUCLEAN;
+        }
+        return 0;
+}
+
+int store_replay_buffers(const void *snapshot, size_t snapshot_size, const void *log, size_t log_size,
+                         uint64_t history_events, StoreReplayReport *ret_report) {
+        _cleanup_(store_freep) Store *s = NULL;
+        StoreReplayReport report = {};
+        int r;
+
+        s = calloc(1, sizeof(Store));
+        if (!s)
+                return -ENOMEM;
+        s->dir_fd = s->lock_fd = s->log_fd = -1;
+        s->read_only = true;
+        s->history_max = history_events > 0 ? history_events : KSHIM_WATCH_HISTORY_EVENTS;
+
+        if (snapshot) {
+                r = load_snapshot_buf(s, snapshot, snapshot_size, &report);
+                if (r < 0)
+                        return r;
+        }
+        if (log) {
+                r = replay_log_buf(s, log, log_size, &report);
+                if (r < 0)
+                        return r;
+        }
+        r = store_verify(s);
+        if (r < 0)
+                return r;
+        if (ret_report)
+                *ret_report = report;
+        return 0;
 }

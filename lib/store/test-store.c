@@ -88,6 +88,8 @@ static int setup(void **state) {
 static int teardown(void **state) {
         Ctx *c = *state;
 
+        if (c->store)
+                assert_int_equal(store_verify(c->store), 0);
         store_free(c->store);
         sd_event_unref(c->event);
         rm_rf_flat(c->dir);
@@ -1303,6 +1305,7 @@ static void test_model(void **state) {
                                 assert_int_equal(d[i].calls, 0);
                 assert_int_equal(store_revision(c->store), rev);
                 assert_int_equal(m.watched, rev);
+                assert_int_equal(store_verify(c->store), 0);
 
                 /* lists at the latest and at a random revision in the window; older is stale */
                 model_check_list(&m, rev);
