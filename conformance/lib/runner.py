@@ -128,7 +128,7 @@ def main():
     ap.add_argument("--node", default="")
     ap.add_argument("--node-error", default="")
     ap.add_argument("only", nargs="*")
-    a = ap.parse_args()
+    a = ap.parse_intermixed_args()
 
     tsv = read_tsv(a.tsv)
     if a.mode == "suite":
