@@ -842,6 +842,71 @@ MESSAGE(PodDisruptionBudget,
         MSG(2, "spec", PodDisruptionBudgetSpec),
         MSG(3, "status", PodDisruptionBudgetStatus));
 
+/* ======== k8s.io/api/networking/v1 ======== */
+
+MESSAGE(TypedLocalObjectReference, /* core/v1 */
+        STRK(1, "apiGroup"),
+        STRK(2, "kind"),
+        STRK(3, "name"));
+
+MESSAGE(ServiceBackendPort,
+        STR(1, "name"),
+        I32(2, "number"));
+
+MESSAGE(IngressServiceBackend,
+        STRK(1, "name"),
+        MSG(2, "port", ServiceBackendPort));
+
+MESSAGE(IngressBackend,
+        MSG(4, "service", IngressServiceBackend),
+        MSG(3, "resource", TypedLocalObjectReference));
+
+MESSAGE(HTTPIngressPath,
+        STR(1, "path"),
+        STRK(3, "pathType"),
+        MSG(2, "backend", IngressBackend));
+
+MESSAGE(HTTPIngressRuleValue,
+        RMSG(1, "paths", HTTPIngressPath));
+
+MESSAGE(IngressRuleValue,
+        MSG(1, "http", HTTPIngressRuleValue));
+
+MESSAGE(IngressRule,
+        STR(1, "host"),
+        INLINE(2, IngressRuleValue));
+
+MESSAGE(IngressTLS,
+        RSTR(1, "hosts"),
+        STR(2, "secretName"));
+
+MESSAGE(IngressSpec,
+        STRK(4, "ingressClassName"),
+        MSG(1, "defaultBackend", IngressBackend),
+        RMSG(2, "tls", IngressTLS),
+        RMSG(3, "rules", IngressRule));
+
+MESSAGE(IngressPortStatus,
+        I32K(1, "port"),
+        STRK(2, "protocol"),
+        STRK(3, "error"));
+
+MESSAGE(IngressLoadBalancerIngress,
+        STR(1, "ip"),
+        STR(2, "hostname"),
+        RMSG(4, "ports", IngressPortStatus));
+
+MESSAGE(IngressLoadBalancerStatus,
+        RMSG(1, "ingress", IngressLoadBalancerIngress));
+
+MESSAGE(IngressStatus,
+        MSG(1, "loadBalancer", IngressLoadBalancerStatus));
+
+MESSAGE(Ingress,
+        MSG(1, "metadata", ObjectMeta),
+        MSG(2, "spec", IngressSpec),
+        MSG(3, "status", IngressStatus));
+
 /* ======== lookup ======== */
 
 const PbMessage *const pb_schema_messages[] = {
@@ -870,7 +935,10 @@ const PbMessage *const pb_schema_messages[] = {
         M(Job), M(JobTemplateSpec), M(CronJobSpec), M(CronJobStatus), M(CronJob), M(PolicyRule),
         M(AggregationRule), M(Role), M(ClusterRole), M(Subject), M(RoleRef), M(RoleBinding),
         M(ClusterRoleBinding), M(PriorityClass), M(PodDisruptionBudgetSpec), M(PodDisruptionBudgetStatus),
-        M(PodDisruptionBudget),
+        M(PodDisruptionBudget), M(TypedLocalObjectReference), M(ServiceBackendPort), M(IngressServiceBackend),
+        M(IngressBackend), M(HTTPIngressPath), M(HTTPIngressRuleValue), M(IngressRuleValue), M(IngressRule),
+        M(IngressTLS), M(IngressSpec), M(IngressPortStatus), M(IngressLoadBalancerIngress),
+        M(IngressLoadBalancerStatus), M(IngressStatus), M(Ingress),
 #undef M
         NULL,
 };
@@ -897,6 +965,7 @@ static const struct {
         { "rbac.authorization.k8s.io/v1", "ClusterRoleBinding", &pb_ClusterRoleBinding },
         { "scheduling.k8s.io/v1", "PriorityClass", &pb_PriorityClass },
         { "policy/v1", "PodDisruptionBudget", &pb_PodDisruptionBudget },
+        { "networking.k8s.io/v1", "Ingress", &pb_Ingress },
 };
 
 const PbMessage *pb_schema_find_message(const char *name) {

@@ -500,6 +500,7 @@ static void test_kinds(void **state) {
                 { "rbac.authorization.k8s.io/v1", "RoleBinding" },
                 { "rbac.authorization.k8s.io/v1", "ClusterRoleBinding" },
                 { "scheduling.k8s.io/v1", "PriorityClass" }, { "policy/v1", "PodDisruptionBudget" },
+                { "networking.k8s.io/v1", "Ingress" },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(kinds); i++) {
@@ -568,6 +569,33 @@ static void test_cronjob_rbac_pdb(void **state) {
                        "{\"spec\":{\"minAvailable\":1,\"selector\":{\"matchLabels\":{\"app\":\"web\"}}}}");
 }
 
+static void test_ingress(void **state) {
+        /* kubectl create ingress simple --rule="foo.com/bar=svc1:8080,tls=my-cert" --class=default */
+        Buf ing = {}, spec = {}, rule = {}, rv = {}, http = {}, path = {}, backend = {}, svc = {}, port = {}, tls = {};
+
+        put_uint(&port, 2, 8080);
+        put_str(&svc, 1, "svc1");
+        put_msg(&svc, 2, &port);
+        put_msg(&backend, 4, &svc);
+        put_str(&path, 1, "/bar");
+        put_msg(&path, 2, &backend);
+        put_str(&path, 3, "Exact");
+        put_msg(&http, 1, &path);
+        put_msg(&rv, 1, &http);
+        put_str(&rule, 1, "foo.com");
+        put_msg(&rule, 2, &rv);
+        put_str(&tls, 1, "foo.com");
+        put_str(&tls, 2, "my-cert");
+        put_msg(&spec, 2, &tls);
+        put_msg(&spec, 3, &rule);
+        put_str(&spec, 4, "default");
+        put_msg(&ing, 2, &spec);
+        assert_decodes("Ingress", &ing,
+                       "{\"spec\":{\"ingressClassName\":\"default\",\"rules\":[{\"host\":\"foo.com\",\"http\":{\"paths\":[{"
+                       "\"path\":\"/bar\",\"pathType\":\"Exact\",\"backend\":{\"service\":{\"name\":\"svc1\","
+                       "\"port\":{\"number\":8080}}}}]}}],\"tls\":[{\"hosts\":[\"foo.com\"],\"secretName\":\"my-cert\"}]}}");
+}
+
 static void test_errors(void **state) {
         _cleanup_(json_object_putp) json_object *o = NULL;
         _cleanup_free_ char *err = NULL;
@@ -582,9 +610,9 @@ static void test_errors(void **state) {
 
         /* unknown kind / version → 415 */
         put_str(&raw, 99, "x");
-        envelope(&body, "networking.k8s.io/v1", "Ingress", &raw, "");
+        envelope(&body, "networking.k8s.io/v1", "NetworkPolicy", &raw, "");
         assert_int_equal(k8s_protobuf_decode(body.data, body.n, &o, &err), -EOPNOTSUPP);
-        assert_non_null(strstr(err, "Ingress"));
+        assert_non_null(strstr(err, "NetworkPolicy"));
         err = mfree(err);
         body.n = 0;
         envelope(&body, "apps/v1beta1", "Deployment", &raw, "");
@@ -718,6 +746,7 @@ int main(void) {
                 cmocka_unit_test(test_inline),
                 cmocka_unit_test(test_kinds),
                 cmocka_unit_test(test_cronjob_rbac_pdb),
+                cmocka_unit_test(test_ingress),
                 cmocka_unit_test(test_errors),
                 cmocka_unit_test(test_schema_consistent),
         };
