@@ -21,6 +21,7 @@
 #define KSHIM_MAX_LABEL_VALUE_LENGTH 63u
 #define KSHIM_MAX_ANNOTATIONS_BYTES (256u * 1024u)        /* total annotation size (upstream's limit) */
 #define KSHIM_MAX_JSON_DEPTH 64                           /* nesting of request bodies: 400 beyond */
+#define KSHIM_PROTOBUF_MAX_VALUES (KSHIM_MAX_OBJECT_BYTES / 2u) /* JSON values from one protobuf body: 400 */
 
 /* ---- lists and watches ---- */
 #define KSHIM_LIST_DEFAULT_LIMIT 0u                       /* 0 = no paging unless the client asks */

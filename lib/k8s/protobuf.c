@@ -33,6 +33,7 @@ typedef struct PbDecoder {
         char *error;
         bool located; /* error already names its message */
         unsigned unknown_fields;
+        size_t n_values;
 } PbDecoder;
 
 static _printf_(2, 3) int pb_fail(PbDecoder *d, const char *fmt, ...) {
@@ -223,9 +224,20 @@ static bool pb_kind_is_varint(PbKind k) {
         return k == PB_BOOL || k == PB_INT32 || k == PB_INT64 || k == PB_UINT32;
 }
 
+/* A packed varint costs one input byte per JSON value (~50 bytes of memory): bound the output so a 3 MiB body
+ * cannot become gigabytes. No object within KSHIM_MAX_OBJECT_BYTES has more values than this anyway. */
+static int pb_count_value(PbDecoder *d, const PbField *f) {
+        if (++d->n_values > KSHIM_PROTOBUF_MAX_VALUES)
+                return pb_fail(d, "%s: more than %u values in one body", f->json_name, KSHIM_PROTOBUF_MAX_VALUES);
+        return 0;
+}
+
 /* Scalar from a varint. *ret = NULL and *ret_zero reports a zero value. */
 static int pb_varint_value(PbDecoder *d, const PbField *f, uint64_t v, json_object **ret, bool *ret_zero) {
         json_object *o;
+
+        if (pb_count_value(d, f) < 0)
+                return -EBADMSG;
 
         switch (f->kind) {
         case PB_BOOL:
@@ -370,6 +382,8 @@ static int pb_delimited_value(PbDecoder *d, const PbField *f, const uint8_t *dat
         int r;
 
         *ret_zero = false;
+        if (pb_count_value(d, f) < 0)
+                return -EBADMSG;
         switch (f->kind) {
         case PB_STRING:
                 if (!utf8_valid_no_nul(data, n))

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "json-util.h"
+#include "kshim-limits.h"
 #include "macro.h"
 #include "protobuf.h"
 
@@ -248,6 +249,27 @@ static void assert_malformed(const char *name, const Buf *b) {
 }
 
 /* ---- edge cases ---- */
+
+static void test_value_budget(void **state) {
+        /* a packed run of one-byte varints bigger than any real object would need */
+        size_t n = KSHIM_PROTOBUF_MAX_VALUES + 1;
+        _cleanup_free_ uint8_t *buf = malloc(n + 16);
+        _cleanup_(json_object_putp) json_object *o = NULL;
+        _cleanup_free_ char *err = NULL;
+        size_t k = 0;
+
+        assert_non_null(buf);
+        buf[k++] = (4 << 3) | 2; /* PodSecurityContext.supplementalGroups, packed */
+        for (size_t len = n; ; len >>= 7) {
+                buf[k++] = (len & 0x7f) | (len >> 7 ? 0x80 : 0);
+                if (!(len >> 7))
+                        break;
+        }
+        memset(buf + k, 1, n);
+        assert_int_equal(k8s_protobuf_decode_message("PodSecurityContext", buf, k + n, &o, &err), -EBADMSG);
+        assert_non_null(strstr(err, "values"));
+        assert_null(o);
+}
 
 static void test_unknown_fields(void **state) {
         _cleanup_(json_object_putp) json_object *o = NULL;
@@ -737,6 +759,7 @@ int main(void) {
                 cmocka_unit_test(test_captures),
                 cmocka_unit_test(test_capture_prefixes),
                 cmocka_unit_test(test_unknown_fields),
+                cmocka_unit_test(test_value_budget),
                 cmocka_unit_test(test_repeated_packed),
                 cmocka_unit_test(test_bytes_base64),
                 cmocka_unit_test(test_int_or_string),
