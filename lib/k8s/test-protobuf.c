@@ -5,6 +5,7 @@
  * reference/captures/raw/{x132,x133}_create_cm, pb132_{1,2,3,4,8}), and hand-built encodings for the edges.
  */
 
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -80,6 +81,24 @@ static const uint8_t cap_x133_create_cm[] = {
         0x0a, 0x01, 0x61, 0x12, 0x01, 0x62, 0x1a, 0x00, 0x22, 0x00
 };
 
+static void closedirp(DIR **d) {
+        if (*d)
+                closedir(*d);
+}
+
+static char *read_file(const char *path, size_t *ret_len) {
+        _cleanup_fclose_ FILE *f = fopen(path, "rb");
+        char *buf = malloc(1024 * 1024);
+
+        assert_non_null(f);
+        assert_non_null(buf);
+        *ret_len = fread(buf, 1, 1024 * 1024 - 1, f);
+        assert_false(ferror(f));
+        assert_true(*ret_len < 1024 * 1024 - 1);
+        buf[*ret_len] = 0;
+        return buf;
+}
+
 static json_object *parse(const char *s) {
         json_object *o = NULL;
 
@@ -133,6 +152,37 @@ static void test_captures(void **state) {
                       "\"template\":{\"metadata\":{\"labels\":{\"app\":\"d1\"}},"
                       "\"spec\":{\"containers\":[{\"name\":\"nginx\",\"image\":\"nginx\",\"resources\":{}}]}},"
                       "\"strategy\":{}},\"status\":{}}");
+}
+
+/* test-data/protobuf: NAME.pb as kubectl 1.32 sent it, NAME.json from the same command with --dry-run=client -o json */
+static void test_generator_bodies(void **state) {
+        _cleanup_(closedirp) DIR *d = opendir(PROTOBUF_TESTDATA_DIR);
+        unsigned n = 0;
+
+        assert_non_null(d);
+        for (struct dirent *de; (de = readdir(d));) {
+                _cleanup_(json_object_putp) json_object *got = NULL, *expected = NULL;
+                _cleanup_free_ char *pb_path = NULL, *json_path = NULL, *pb = NULL, *js = NULL, *err = NULL;
+                size_t pb_len, js_len, l = strlen(de->d_name);
+                unsigned unknown = 99;
+
+                if (l < 4 || !streq(de->d_name + l - 3, ".pb"))
+                        continue;
+                assert_true(asprintf(&pb_path, "%s/%s", PROTOBUF_TESTDATA_DIR, de->d_name) > 0);
+                assert_true(asprintf(&json_path, "%s/%.*s.json", PROTOBUF_TESTDATA_DIR, (int) (l - 3), de->d_name) > 0);
+                pb = read_file(pb_path, &pb_len);
+                js = read_file(json_path, &js_len);
+                assert_int_equal(json_parse(js, js_len, &expected, NULL), 0);
+                assert_int_equal(k8s_protobuf_decode_full(pb, pb_len, &got, &unknown, &err), 0);
+                assert_int_equal(unknown, 0);
+                if (!json_object_equal(got, expected)) {
+                        fprintf(stderr, "%s:\ngot:      %s\n", de->d_name, json_to_string_plain(got));
+                        fprintf(stderr, "expected: %s\n", json_to_string_plain(expected));
+                        fail();
+                }
+                n++;
+        }
+        assert_true(n >= 20);
 }
 
 static void test_capture_prefixes(void **state) {
@@ -757,6 +807,7 @@ static void test_schema_consistent(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_captures),
+                cmocka_unit_test(test_generator_bodies),
                 cmocka_unit_test(test_capture_prefixes),
                 cmocka_unit_test(test_unknown_fields),
                 cmocka_unit_test(test_value_budget),
