@@ -18,7 +18,18 @@
  *   - a zero metav1.Time (creationTimestamp) is omitted instead of "creationTimestamp": null;
  *   - Quantity strings are kept as sent, not canonicalized ("1000m" stays "1000m");
  *   - key order follows field numbers, not Go struct order;
- *   - fields the schema does not describe are skipped (counted, see k8s_protobuf_decode_full()).
+ *   - fields the schema does not describe are skipped (counted, see k8s_protobuf_decode_full());
+ *   - a nil slice without omitempty (ClusterRole "rules": null when only aggregationRule is set) is omitted.
+ * lib/k8s/test-data/protobuf/ holds 24 bodies recorded from kubectl 1.32 create generators, each decoded and
+ * compared with the command's --dry-run=client -o json output; they match up to the null values above.
+ *
+ * Kinds (apiVersion/kind in the envelope): v1 Namespace, ConfigMap, Secret, ServiceAccount, Service, Pod,
+ * ResourceQuota; apps/v1 Deployment; batch/v1 Job, CronJob; rbac.authorization.k8s.io/v1 Role, ClusterRole,
+ * RoleBinding, ClusterRoleBinding; scheduling.k8s.io/v1 PriorityClass; policy/v1 PodDisruptionBudget;
+ * networking.k8s.io/v1 Ingress. Anything else is -EOPNOTSUPP (the server answers 415).
+ *
+ * Usage in a request handler (Content-Type starting with K8S_PROTOBUF_CONTENT_TYPE):
+ *     r = k8s_protobuf_decode(body, len, &obj, &err);   -EOPNOTSUPP → 415, other errors → 400 with err
  */
 
 #include <stdbool.h>
