@@ -335,7 +335,7 @@ static int pb_special_value(PbDecoder *d, const PbField *f, const uint8_t *p, co
                         return -ENOMEM;
                 r = k8s_quantity_parse(s, &milli);
                 if (r == -EINVAL)
-                        return pb_fail(d, "%s: invalid quantity \"%s\"", f->json_name, s);
+                        return pb_fail(d, "%s: invalid quantity \"%.64s\"", f->json_name, s);
                 *ret = json_object_new_string(s);
                 return *ret ? 0 : -ENOMEM;
         }
@@ -673,11 +673,26 @@ static int pb_decode_message(PbDecoder *d, const PbMessage *m, const uint8_t *p,
         return 0;
 }
 
+static int set_error(char **ret_error, int r, const char *fmt, ...) _printf_(3, 4);
+static int set_error(char **ret_error, int r, const char *fmt, ...) {
+        va_list ap;
+
+        if (ret_error) {
+                va_start(ap, fmt);
+                if (vasprintf(ret_error, fmt, ap) < 0)
+                        *ret_error = NULL;
+                va_end(ap);
+        }
+        return r;
+}
+
 static int pb_run(const PbMessage *m, const uint8_t *p, size_t len, json_object *obj, unsigned *ret_unknown,
                   char **ret_error) {
         PbDecoder d = {};
         int r;
 
+        if (len > INT32_MAX) /* json-c string lengths are int */
+                return set_error(ret_error, -EBADMSG, "invalid protobuf body: too large");
         r = pb_decode_message(&d, m, p, p + len, obj, 1);
         if (r < 0) {
                 if (ret_error && r != -ENOMEM) {
@@ -692,19 +707,6 @@ static int pb_run(const PbMessage *m, const uint8_t *p, size_t len, json_object 
         if (ret_unknown)
                 *ret_unknown = d.unknown_fields;
         return 0;
-}
-
-static int set_error(char **ret_error, int r, const char *fmt, ...) _printf_(3, 4);
-static int set_error(char **ret_error, int r, const char *fmt, ...) {
-        va_list ap;
-
-        if (ret_error) {
-                va_start(ap, fmt);
-                if (vasprintf(ret_error, fmt, ap) < 0)
-                        *ret_error = NULL;
-                va_end(ap);
-        }
-        return r;
 }
 
 int k8s_protobuf_decode_message(const char *message_name, const void *buf, size_t len, json_object **ret,
